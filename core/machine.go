@@ -229,7 +229,7 @@ type Machine struct {
 	// releaseWanted: leadership ended by our own decision; write a
 	// released record once no call is pending.
 	releaseWanted bool
-	lastErr    error
+	lastErr       error
 
 	pend      pending
 	pendStart time.Time
