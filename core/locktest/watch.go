@@ -24,23 +24,21 @@ func (s *suite) watch(t *testing.T) {
 type watched struct {
 	events   chan core.WatchEvent // every call of fn, buffered
 	calls    atomic.Int32         // how many times fn ran
-	inWatch  atomic.Bool          // Watch has not returned yet
 	cancel   func()
 	late     atomic.Int32 // calls with WatchChanged that began after cancel returned
 	canceled atomic.Bool  // cancel has returned
 }
 
-// startWatch calls Watch(v) on l and fails the test if Watch blocks or
-// calls fn before returning: the caller may hold a lock of its own that fn
-// takes.
+// startWatch calls Watch(v) on l and fails the test if Watch does not
+// return. fn waits until Watch has returned, so a Watch that calls fn
+// itself never returns and fails too: its caller may hold a lock of its
+// own that fn takes.
 func (s *suite) startWatch(t *testing.T, l core.Lock, v core.Version) *watched {
 	t.Helper()
 	w := &watched{events: make(chan core.WatchEvent, 16)}
-	w.inWatch.Store(true)
+	returned := make(chan struct{})
 	fn := func(e core.WatchEvent) {
-		if w.inWatch.Load() {
-			t.Errorf("%s: Watch(%q) called fn synchronously, before returning; fn must run later", l.Describe(), v)
-		}
+		<-returned
 		if w.canceled.Load() && e == core.WatchChanged {
 			w.late.Add(1)
 		}
@@ -50,13 +48,14 @@ func (s *suite) startWatch(t *testing.T, l core.Lock, v core.Version) *watched {
 	done := make(chan func())
 	go func() {
 		cancel := l.(core.Watcher).Watch(v, fn)
-		w.inWatch.Store(false)
+		close(returned)
 		done <- cancel
 	}()
 	select {
 	case w.cancel = <-done:
 	case <-time.After(s.opts.Timeout):
-		t.Fatalf("%s: Watch(%q) did not return within %v; Watch must not block", l.Describe(), v, s.opts.Timeout)
+		t.Fatalf("%s: Watch(%q) did not return within %v; Watch must not block, nor call fn before it returns",
+			l.Describe(), v, s.opts.Timeout)
 	}
 	if w.cancel == nil {
 		t.Fatalf("%s: Watch(%q) returned a nil cancel function", l.Describe(), v)
