@@ -10,9 +10,9 @@ import (
 
 // watch runs the checks of core.Watcher when the Lock implements it.
 func (s *suite) watch(t *testing.T) {
-	open := s.open(t)
-	if _, ok := handle(t, open).(core.Watcher); !ok {
-		t.Logf("%T does not implement core.Watcher (it is optional): no watch checks", handle(t, open))
+	l := handle(t, s.open(t))
+	if _, ok := l.(core.Watcher); !ok {
+		t.Logf("%s: %T does not implement core.Watcher (it is optional): no watch checks", l.Describe(), l)
 		return
 	}
 	t.Run("FiresOnUpdate", s.watchFires)
