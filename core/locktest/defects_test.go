@@ -1,3 +1,7 @@
+//go:build !wasm
+
+// The defect tests run the suite in subprocesses, which wasm cannot start.
+
 package locktest_test
 
 import (
