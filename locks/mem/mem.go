@@ -27,9 +27,9 @@ type Op uint8
 
 // The operations of a Lock that SetFault can fail.
 const (
-	OpGet Op = iota + 1
-	OpCreate
-	OpUpdate
+	OpGet    Op = iota + 1 // Lock.Get
+	OpCreate               // Lock.Create
+	OpUpdate               // Lock.Update
 )
 
 // String returns "get", "create" or "update".
@@ -58,8 +58,8 @@ var (
 // storeCount numbers stores for Describe.
 var storeCount atomic.Uint64
 
-// Store holds one lock record. Create it with NewStore; the zero value is
-// not usable. It is safe for concurrent use.
+// Store holds one lock record. Create it with NewStore, which names it for
+// Describe. It is safe for concurrent use.
 type Store struct {
 	name string // "mem:N", for Describe
 
