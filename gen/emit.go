@@ -65,7 +65,8 @@ func (e *emitter) cannot(fn *types.Func, err error) {
 // isZero renders "x == zero of V" (or != when not).
 func (e *emitter) isZero(x jen.Code, not bool) *jen.Statement {
 	z := e.zero(e.m.version.typ, e.m.get.fn)
-	if e.m.version.kind == versionTable && e.m.version.path != nil {
+	switch e.m.version.typ.Underlying().(type) {
+	case *types.Struct, *types.Array:
 		z = jen.Parens(z)
 	}
 	op := "=="

@@ -33,7 +33,7 @@ func (e *emitter) lockFile() *jen.File {
 
 func (e *emitter) lockType() jen.Code {
 	n := e.m.names
-	return docf("%s implements core.Lock on one key of a %s: it keeps the lock's record there, encoded with core.AppendRecord, and maps the store's versions and its not-found and conflict signals onto core.Version, core.ErrNotFound and core.ErrConflict. It keeps no state between calls. Make one with %s.", n.Lock, e.m.spec, n.NewLock).
+	return docf("%s implements core.Lock on one key of the %s it is made with: it keeps the lock's record there, encoded with core.AppendRecord, and maps the store's versions and its not-found and conflict signals onto core.Version, core.ErrNotFound and core.ErrConflict. It keeps no state between calls. Make one with %s.", n.Lock, e.m.spec, n.NewLock).
 		Type().Id(n.Lock).Struct(
 		jen.Id("s").Id(e.m.spec),
 		jen.Id("key").Add(e.typ(e.m.key, e.m.get.fn)),

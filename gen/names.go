@@ -72,11 +72,20 @@ func upperFirst(s string) string {
 	return strings.ToUpper(s[:1]) + s[1:]
 }
 
+// lowerFirst lowers the first letter of s, or its leading initialism:
+// Store → store, KV → kv, KVStore → kvStore, HTTPClient → httpClient.
 func lowerFirst(s string) string {
-	if s == "" {
-		return s
+	r := []rune(s)
+	for i := range r {
+		if !unicode.IsUpper(r[i]) {
+			break
+		}
+		if i > 0 && i+1 < len(r) && unicode.IsLower(r[i+1]) {
+			break
+		}
+		r[i] = unicode.ToLower(r[i])
 	}
-	return strings.ToLower(s[:1]) + s[1:]
+	return string(r)
 }
 
 // snakeCase turns an identifier into lower snake case, keeping initialisms

@@ -174,8 +174,8 @@ func (n typeNamer) interfaceType(t *types.Interface) (jen.Code, error) {
 }
 
 // zero renders the zero value of t as an expression usable as an
-// argument, in a return statement and, for composite types, as an operand
-// of == (it is parenthesized).
+// argument and in a return statement. (Composite literals need
+// parentheses as operands of ==.)
 func (n typeNamer) zero(t types.Type) (jen.Code, error) {
 	switch u := t.Underlying().(type) {
 	case *types.Basic:
@@ -193,7 +193,7 @@ func (n typeNamer) zero(t types.Type) (jen.Code, error) {
 		if err != nil {
 			return nil, err
 		}
-		return jen.Parens(jen.Add(c).Values()), nil
+		return jen.Add(c).Values(), nil
 	case *types.Interface:
 		if _, isParam := t.(*types.TypeParam); isParam {
 			break

@@ -11,11 +11,11 @@ import (
 	"github.com/leaderelection/leaderelection/core"
 )
 
-// StoreLock implements core.Lock on one key of a Store: it keeps the lock's
-// record there, encoded with core.AppendRecord, and maps the store's versions
-// and its not-found and conflict signals onto core.Version, core.ErrNotFound
-// and core.ErrConflict. It keeps no state between calls. Make one with
-// NewStoreLock.
+// StoreLock implements core.Lock on one key of the Store it is made with: it
+// keeps the lock's record there, encoded with core.AppendRecord, and maps the
+// store's versions and its not-found and conflict signals onto core.Version,
+// core.ErrNotFound and core.ErrConflict. It keeps no state between calls. Make
+// one with NewStoreLock.
 type StoreLock struct {
 	s        Store
 	key      string
