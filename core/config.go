@@ -74,9 +74,17 @@ func (e *ConfigError) Error() string {
 // Unwrap returns ErrInvalidConfig.
 func (e *ConfigError) Unwrap() error { return ErrInvalidConfig }
 
-// jittered returns JitterFactor × d.
+// jittered returns JitterFactor × d, saturated at the largest Duration:
+// converting an out-of-range float to an integer is implementation-defined
+// in Go (on amd64 it gives the smallest int64), which made Validate accept
+// a RenewDeadline below JitterFactor × RetryPeriod for a RetryPeriod of
+// centuries.
 func jittered(d time.Duration) time.Duration {
-	return time.Duration(float64(d) * JitterFactor)
+	f := float64(d) * JitterFactor
+	if f >= 1<<63 {
+		return 1<<63 - 1
+	}
+	return time.Duration(f)
 }
 
 // Validate checks the rules every Config must meet:
