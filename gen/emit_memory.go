@@ -183,7 +183,11 @@ func (e *emitter) memoryStore(m *method) []jen.Code {
 	case versionSigned, versionUnsigned:
 		mint = []jen.Code{jen.Id("version").Op(":=").Add(e.versionType()).Parens(counter)}
 	case versionString:
-		mint = []jen.Code{jen.Id("version").Op(":=").Add(e.versionType()).Parens(jen.Qual("strconv", "FormatUint").Call(counter, jen.Lit(10)))}
+		formatted := jen.Qual("strconv", "FormatUint").Call(counter, jen.Lit(10))
+		if !e.isExactly(types.String) {
+			formatted = jen.Add(e.versionType()).Parens(formatted)
+		}
+		mint = []jen.Code{jen.Id("version").Op(":=").Add(formatted)}
 	default:
 		leaf := jen.Add(e.typ(v.leaf, m.fn)).Parens(counter)
 		if isString(v.leaf) {

@@ -25,7 +25,7 @@ func (e *emitter) versionFuncs() jen.Code {
 }
 
 func (e *emitter) formatDoc() *jen.Statement {
-	return docf("%s writes a %s version as a core.Version.", e.m.names.FormatVersion, e.m.spec)
+	return docf("%s writes a version of %s as a core.Version.", e.m.names.FormatVersion, e.m.spec)
 }
 
 func (e *emitter) parseDoc() *jen.Statement {
@@ -82,7 +82,7 @@ func (e *emitter) tableVersion() jen.Code {
 	n := e.m.names
 	t := jen.Id(n.Versions)
 	vt := e.versionType()
-	table := docf("%s numbers the %s versions seen by the locks in this process, which have no string form of their own: each distinct version gets a number the first time it is seen and keeps it while it stays among the %d most recently used.", n.Versions, e.m.spec, versionTableSize).
+	table := docf("%s numbers the versions of %s seen by the locks in this process, which have no string form of their own: each distinct version gets a number the first time it is seen and keeps it while it stays among the %d most recently used.", n.Versions, e.m.spec, versionTableSize).
 		Var().Id(n.Versions).Struct(
 		jen.Qual("sync", "Mutex"),
 		jen.Id("clock").Uint64().Comment("counts uses; a new number is the clock's value"),

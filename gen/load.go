@@ -103,7 +103,7 @@ func Load(dir, spec string) (*Target, error) {
 		return nil, fmt.Errorf("%w %s: the pattern matches %d packages; name exactly one", ErrLoad, pattern, len(pkgs))
 	}
 	pkg := pkgs[0]
-	if err := packageErrors(pkg, fileNames(name)); err != nil {
+	if err := packageErrors(pkg, name); err != nil {
 		return nil, err
 	}
 	if pkg.Types == nil || len(pkg.Syntax) == 0 {
@@ -138,19 +138,25 @@ func (t *Target) problem(pos token.Pos, msg string) error {
 var errorPosFile = regexp.MustCompile(`^(.*?):\d+(:\d+)?$`)
 
 // packageErrors returns the package's errors as one error, leaving out
-// those inside the generated files named in ours (base names) that carry
-// genlock's header.
-func packageErrors(pkg *packages.Package, ours map[string]bool) error {
+// those that regenerating the adapter for spec fixes: errors inside the
+// generated files (those with genlock's header), and "undefined: X" for
+// the names they declare (when they were deleted). Both type errors and
+// compiler output from go list are filtered so.
+func packageErrors(pkg *packages.Package, spec string) error {
+	ours := fileNames(spec)
 	generated := map[string]bool{}
+	for _, name := range newNames(spec).declared() {
+		generated["undefined: "+name] = true
+	}
 	for _, f := range pkg.Syntax {
 		name := pkg.Fset.Position(f.Package).Filename
 		if ours[filepath.Base(name)] && isGenerated(f) {
-			generated[name] = true
+			generated[filepath.Base(name)] = true
 		}
 	}
 	var msgs []string
 	for _, e := range pkg.Errors {
-		if m := errorPosFile.FindStringSubmatch(e.Pos); m != nil && generated[m[1]] {
+		if inGenerated(e, generated) {
 			continue
 		}
 		msgs = append(msgs, e.Error())
@@ -160,6 +166,33 @@ func packageErrors(pkg *packages.Package, ours map[string]bool) error {
 	}
 	return fmt.Errorf("%w %s:\n%s", ErrLoad, pkg.PkgPath, strings.Join(msgs, "\n"))
 }
+
+// inGenerated reports whether e is only about files in generated, or
+// only about undefined names in generated.
+func inGenerated(e packages.Error, generated map[string]bool) bool {
+	if generated[e.Msg] {
+		return true
+	}
+	if m := errorPosFile.FindStringSubmatch(e.Pos); m != nil {
+		return generated[filepath.Base(m[1])]
+	}
+	found := false
+	for _, line := range strings.Split(e.Msg, "\n") {
+		if line == "" || strings.HasPrefix(line, "# ") {
+			continue
+		}
+		m := errorLineFile.FindStringSubmatch(line)
+		if m == nil || !generated[filepath.Base(m[1])] && !generated[line[len(m[0]):]] {
+			return false
+		}
+		found = true
+	}
+	return found
+}
+
+// errorLineFile matches the file of a compiler error line,
+// "./store_lock.go:5:16: undefined: x".
+var errorLineFile = regexp.MustCompile(`^(\S+?):\d+(:\d+)?: `)
 
 // isGenerated reports whether f starts with genlock's header.
 func isGenerated(f *ast.File) bool {

@@ -167,7 +167,7 @@ func (c *checker) valueAndOld(m *method, fn *types.Func, i int) bool {
 		m.value, m.old = i, i+1
 	case types.Identical(x, v) && isValueType(y):
 		m.old, m.value = i, i+1
-	case isValueType(x) && !types.Identical(x, v) && !isValueType(y) && types.Comparable(y):
+	case isValueType(x) && types.Comparable(y):
 		c.versionDiffers(fn, y)
 		return false
 	default:

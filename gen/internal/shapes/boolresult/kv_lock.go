@@ -102,7 +102,7 @@ func (l *KVLock) Describe() string {
 	return l.desc
 }
 
-// kvFormatVersion writes a KV version as a core.Version.
+// kvFormatVersion writes a version of KV as a core.Version.
 func kvFormatVersion(v int32) core.Version {
 	return core.Version(strconv.FormatInt(int64(v), 10))
 }

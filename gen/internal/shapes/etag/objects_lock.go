@@ -102,7 +102,7 @@ func (l *ObjectsLock) Describe() string {
 	return l.desc
 }
 
-// objectsFormatVersion writes a Objects version as a core.Version.
+// objectsFormatVersion writes a version of Objects as a core.Version.
 func objectsFormatVersion(v string) core.Version {
 	return core.Version(v)
 }

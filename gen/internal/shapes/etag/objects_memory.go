@@ -59,7 +59,7 @@ func (m *MemoryObjects) Upload(ctx context.Context, key []byte, value []byte) (s
 		return "", ErrPreconditionFailed
 	}
 	m.last++
-	version := string(strconv.FormatUint(m.last, 10))
+	version := strconv.FormatUint(m.last, 10)
 	m.records[string(key)] = memoryObjectsRecord{
 		value:   append([]byte(nil), value...),
 		version: version,
@@ -80,7 +80,7 @@ func (m *MemoryObjects) Replace(ctx context.Context, key []byte, value []byte, o
 		return "", ErrPreconditionFailed
 	}
 	m.last++
-	version := string(strconv.FormatUint(m.last, 10))
+	version := strconv.FormatUint(m.last, 10)
 	m.records[string(key)] = memoryObjectsRecord{
 		value:   append([]byte(nil), value...),
 		version: version,

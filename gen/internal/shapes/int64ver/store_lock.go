@@ -103,7 +103,7 @@ func (l *StoreLock) Describe() string {
 	return l.desc
 }
 
-// storeFormatVersion writes a Store version as a core.Version.
+// storeFormatVersion writes a version of Store as a core.Version.
 func storeFormatVersion(v int64) core.Version {
 	return core.Version(strconv.FormatInt(v, 10))
 }

@@ -113,7 +113,7 @@ func (l *RegistryLock) Describe() string {
 	return l.desc
 }
 
-// registryFormatVersion writes a Registry version as a core.Version.
+// registryFormatVersion writes a version of Registry as a core.Version.
 func registryFormatVersion(v Revision) core.Version {
 	return core.Version(strconv.FormatUint(uint64(v), 10))
 }

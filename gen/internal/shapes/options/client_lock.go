@@ -103,7 +103,7 @@ func (l *ClientLock) Describe() string {
 	return l.desc
 }
 
-// clientFormatVersion writes a Client version as a core.Version.
+// clientFormatVersion writes a version of Client as a core.Version.
 func clientFormatVersion(v int64) core.Version {
 	return core.Version(strconv.FormatInt(v, 10))
 }

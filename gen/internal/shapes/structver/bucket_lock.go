@@ -104,7 +104,7 @@ func (l *BucketLock) Describe() string {
 	return l.desc
 }
 
-// bucketVersions numbers the Bucket versions seen by the locks in this
+// bucketVersions numbers the versions of Bucket seen by the locks in this
 // process, which have no string form of their own: each distinct version gets
 // a number the first time it is seen and keeps it while it stays among the
 // 1024 most recently used.
@@ -116,7 +116,7 @@ var bucketVersions struct {
 	used     map[core.Version]uint64
 }
 
-// bucketFormatVersion writes a Bucket version as a core.Version.
+// bucketFormatVersion writes a version of Bucket as a core.Version.
 func bucketFormatVersion(v Generation) core.Version {
 	bucketVersions.Lock()
 	defer bucketVersions.Unlock()
