@@ -188,10 +188,16 @@ func (p *parser) member(r *Record, key []byte) error {
 		if err != nil {
 			return err
 		}
-		if n > int64(1<<63-1)/int64(time.Millisecond) {
+		const maxMs = int64(1<<63-1) / int64(time.Millisecond)
+		switch {
+		case n <= maxMs:
+			r.LeaseDuration = time.Duration(n) * time.Millisecond
+		case n == maxMs+1:
+			// AppendRecord rounds the largest Durations up to this.
+			r.LeaseDuration = 1<<63 - 1
+		default:
 			return p.fail("lease too long")
 		}
-		r.LeaseDuration = time.Duration(n) * time.Millisecond
 	case "acquireTime", "renewTime":
 		t, err := p.time()
 		if err != nil {

@@ -54,7 +54,8 @@ const timeLayout = "2006-01-02T15:04:05.000000000Z07:00"
 // one JSON object with the fields, in order, schema, holderIdentity,
 // leaseDurationMs, acquireTime, renewTime, leaderTransitions, term and seq.
 // The lease duration is rounded up to a whole millisecond, so that an
-// observer never sees a lease shorter than the holder's.
+// observer never sees a lease shorter than the holder's. Times are written
+// in UTC and clamped to the years 0000 to 9999, which RFC 3339 can express.
 func AppendRecord(dst []byte, r Record) []byte {
 	dst = append(dst, `{"schema":`...)
 	dst = strconv.AppendInt(dst, SchemaVersion, 10)
@@ -67,9 +68,9 @@ func AppendRecord(dst []byte, r Record) []byte {
 	}
 	dst = strconv.AppendInt(dst, ms, 10)
 	dst = append(dst, `,"acquireTime":"`...)
-	dst = r.AcquireTime.UTC().AppendFormat(dst, timeLayout)
+	dst = appendTime(dst, r.AcquireTime)
 	dst = append(dst, `","renewTime":"`...)
-	dst = r.RenewTime.UTC().AppendFormat(dst, timeLayout)
+	dst = appendTime(dst, r.RenewTime)
 	dst = append(dst, `","leaderTransitions":`...)
 	dst = strconv.AppendInt(dst, r.LeaderTransitions, 10)
 	dst = append(dst, `,"term":`...)
@@ -77,6 +78,25 @@ func AppendRecord(dst []byte, r Record) []byte {
 	dst = append(dst, `,"seq":`...)
 	dst = strconv.AppendInt(dst, r.Seq, 10)
 	return append(dst, '}')
+}
+
+// The instants RFC 3339 can write: years 0000 to 9999.
+var (
+	firstTime = time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC)
+	lastTime  = time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC)
+)
+
+// appendTime appends t in UTC, clamped to the years RFC 3339 can write, so
+// that a writer's wild clock never makes a record that no reader accepts
+// (the times are for humans; the election never trusts them).
+func appendTime(dst []byte, t time.Time) []byte {
+	t = t.UTC()
+	if t.Before(firstTime) {
+		t = firstTime
+	} else if t.After(lastTime) {
+		t = lastTime
+	}
+	return t.AppendFormat(dst, timeLayout)
 }
 
 // MarshalJSON encodes r as AppendRecord does, so that a Record embedded in a
