@@ -76,12 +76,14 @@ func (e *emitter) isZero(x jen.Code, not bool) *jen.Statement {
 	return jen.Add(x).Op(op).Add(z)
 }
 
-// newFile starts a file of the spec's package with genlock's header. The
+// newFile starts a file of the spec's package with a header. The
 // imports it may use are named as their packages are, unless the spec's
 // package declares that name itself.
-func (e *emitter) newFile(headerLine string) *jen.File {
+func (e *emitter) newFile(headerLines ...string) *jen.File {
 	f := jen.NewFilePathName(e.m.pkg.Path(), e.m.pkg.Name())
-	f.HeaderComment(headerLine)
+	for _, line := range headerLines {
+		f.HeaderComment(line)
+	}
 	taken := map[string]bool{}
 	for _, name := range e.m.pkg.Scope().Names() {
 		taken[name] = true

@@ -49,7 +49,7 @@ func (e *emitter) memoryType() jen.Code {
 	} else {
 		create += e.m.update.fn.Name() + " from the zero version."
 	}
-	return docf("%s is an in-memory %s for tests: a map from keys to values, each stored with a version that changes on every write, under compare-and-swap. %s It is safe for concurrent use. Make one with %s.", n.Memory, e.m.spec, create, n.NewMemory).
+	return docf("%s is an in-memory implementation of %s for tests: a map from keys to values, each stored with a version that changes on every write, under compare-and-swap. %s It is safe for concurrent use. Make one with %s.", n.Memory, e.m.spec, create, n.NewMemory).
 		Type().Id(n.Memory).Struct(
 		jen.Id("mu").Qual("sync", "Mutex"),
 		jen.Id("last").Uint64().Comment("the number of the last version handed out"),

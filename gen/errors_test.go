@@ -317,3 +317,73 @@ type Store interface {
 		t.Fatal(err)
 	}
 }
+
+// TestAcceptedShapes checks shapes the checked-in shapes do not show.
+func TestAcceptedShapes(t *testing.T) {
+	tests := []struct {
+		name, src string
+		check     func(m *model) string
+	}{{
+		name: "version before value",
+		src: spec(`
+type Store interface {
+	Get(ctx context.Context, key string) (string, []byte, error)
+	Update(ctx context.Context, key string, value []byte, old string) (string, bool, error)
+}
+` + sentinels),
+		check: func(m *model) string {
+			if m.get.value != 1 || m.get.version != 0 {
+				return "the []byte result is the value"
+			}
+			return ""
+		},
+	}, {
+		name: "uintptr versions, string values",
+		src: spec(`
+type Store interface {
+	Get(key string) (string, uintptr, bool, error)
+	Update(key string, value string, old uintptr) (uintptr, bool, error)
+}
+`),
+		check: func(m *model) string {
+			if m.version.kind != versionUnsigned || m.get.ctx || m.create != nil {
+				return "uintptr is unsigned; no ctx; no create"
+			}
+			return ""
+		},
+	}, {
+		name: "a float version, lower-case names",
+		src: spec(`
+type Store interface {
+	get(ctx context.Context, key string) ([]byte, float64, error)
+	compareAndSwap(ctx context.Context, key string, value []byte, old float64) (float64, error)
+	Close() error
+}
+` + sentinels),
+		check: func(m *model) string {
+			if m.version.kind != versionTable || len(m.others) != 1 {
+				return "floats go through the table; Close has no role"
+			}
+			return ""
+		},
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := writeModule(t, map[string]string{"store.go": tt.src})
+			target, err := Load(dir, ".Store")
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, err := target.build()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if msg := tt.check(m); msg != "" {
+				t.Error(msg)
+			}
+			if _, err := target.Adapter(); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}

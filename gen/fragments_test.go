@@ -33,11 +33,13 @@ func source(t *testing.T, e *emitter, code jen.Code) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Drop the package clause and the import declaration, if any.
 	s := string(out)
-	if _, after, ok := strings.Cut(s, "\n)\n\n"); ok {
-		s = after
-	} else {
-		_, s, _ = strings.Cut(s, "\n\n")
+	_, s, _ = strings.Cut(s, "\n\n")
+	if strings.HasPrefix(s, "import (") {
+		_, s, _ = strings.Cut(s, "\n)\n")
+	} else if strings.HasPrefix(s, "import ") {
+		_, s, _ = strings.Cut(s, "\n")
 	}
 	return strings.TrimSpace(s)
 }

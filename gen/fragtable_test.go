@@ -266,8 +266,6 @@ func registryParseVersion(s core.Version) (Revision, bool) {
 		fragment: (*emitter).versionFuncs,
 		reason:   "string versions convert directly; the empty one is refused",
 		want: `
-import core "github.com/leaderelection/leaderelection/core"
-
 // objectsFormatVersion writes a version of Objects as a core.Version.
 func objectsFormatVersion(v string) core.Version {
 	return core.Version(v)
@@ -349,12 +347,11 @@ func bucketParseVersion(s core.Version) (Generation, bool) {
 		fragment: (*emitter).memoryType,
 		reason:   "one mutex over a map, and a counter that never repeats a version",
 		want: `
-import "sync"
-
-// MemoryStore is an in-memory Store for tests: a map from keys to values, each
-// stored with a version that changes on every write, under compare-and-swap.
-// Create-if-absent is Store.Create; Store.Update from the zero version does it
-// too. It is safe for concurrent use. Make one with NewMemoryStore.
+// MemoryStore is an in-memory implementation of Store for tests: a map from
+// keys to values, each stored with a version that changes on every write,
+// under compare-and-swap. Create-if-absent is Store.Create; Store.Update from
+// the zero version does it too. It is safe for concurrent use. Make one with
+// NewMemoryStore.
 type MemoryStore struct {
 	mu      sync.Mutex
 	last    uint64 // the number of the last version handed out
@@ -367,8 +364,6 @@ type MemoryStore struct {
 		fragment: func(e *emitter) jen.Code { return e.memoryMethod(e.m.get) },
 		reason:   "a missing key answers found false with a nil error; values are copied out",
 		want: `
-import "context"
-
 // Read returns the value stored under key and its version.
 func (m *MemoryKV) Read(ctx context.Context, key string) ([]byte, int32, bool, error) {
 	if err := ctx.Err(); err != nil {
@@ -389,8 +384,6 @@ func (m *MemoryKV) Read(ctx context.Context, key string) ([]byte, int32, bool, e
 		fragment: func(e *emitter) jen.Code { return e.memoryMethod(e.m.create) },
 		reason:   "a struct version gets the counter in its first countable field",
 		want: `
-import "context"
-
 // Insert stores value under key if the key holds nothing.
 func (m *MemoryBucket) Insert(ctx context.Context, key string, value []byte) (Generation, error) {
 	if err := ctx.Err(); err != nil {

@@ -7,10 +7,13 @@ import (
 	"github.com/dave/jennifer/jen"
 )
 
-// stubHeader is the first line of the files -stubs scaffolds. They are the
+// stubHeader is the first lines of the files -stubs scaffolds. They are the
 // user's to edit, so they do not say "DO NOT EDIT", and genlock never
 // overwrites them.
-const stubHeader = "Scaffolded by genlock -stubs: fill in the bodies marked TODO. This file is yours; genlock does not overwrite it."
+var stubHeader = []string{
+	"Scaffolded by genlock -stubs: fill in the bodies marked TODO.",
+	"This file is yours: genlock does not overwrite it.",
+}
 
 // Stubs scaffolds, for a spec whose methods do not fit the roles, a
 // core.Lock with method bodies to fill in (NAME_lock.go) and its
@@ -22,18 +25,18 @@ func (t *Target) Stubs() ([]File, error) {
 	c.m.key = types.Typ[types.String]
 	e := newEmitter(c)
 	n := c.m.names
-	lock := e.newFile(stubHeader)
+	lock := e.newFile(stubHeader...)
 	for _, code := range e.stubFragments() {
 		lock.Add(code)
 		lock.Line()
 	}
 	newStore := "new" + upperFirst(c.m.spec) + "ForTest"
-	test := e.newFile(stubHeader)
+	test := e.newFile(stubHeader...)
 	test.Add(e.testFunc(jen.Id(newStore).Call(jen.Id("t")), jen.Lit("lock")))
 	test.Line()
-	test.Add(docf("%s returns a %s on fresh, empty storage for one test case.\n\nTODO: return a %s for tests (a fake, or a client of a test server started here), and release it with t.Cleanup.", newStore, c.m.spec, c.m.spec).Func().Id(newStore).Params(jen.Id("t").Op("*").Qual("testing", "T")).Id(c.m.spec).Block(
+	test.Add(docf("%s returns the %s to test %s on, with fresh, empty storage for one test case.\n\nTODO: build the %s for tests (a fake, or a client of a test server started here), and release what it holds with t.Cleanup.", newStore, c.m.spec, n.Lock, c.m.spec).Func().Id(newStore).Params(jen.Id("t").Op("*").Qual("testing", "T")).Id(c.m.spec).Block(
 		jen.Id("t").Dot("Helper").Call(),
-		jen.Id("t").Dot("Fatal").Call(jen.Lit(newStore+" is not written yet: return a "+c.m.spec+" on fresh, empty storage")),
+		jen.Id("t").Dot("Fatal").Call(jen.Lit(newStore+" is not written yet: return the "+c.m.spec+" to test on, with fresh, empty storage")),
 		jen.Return(jen.Nil()),
 	))
 	var files []File
@@ -61,7 +64,7 @@ func (e *emitter) stubFragments() []jen.Code {
 		return jen.Return(append(zeros, jen.Qual("fmt", "Errorf").Call(jen.Lit("%s: "+op+": %w"), jen.Id("l").Dot("Describe").Call(), jen.Qual("errors", "ErrUnsupported")))...)
 	}
 	return []jen.Code{
-		docf("%s implements core.Lock on one key of a %s.", n.Lock, e.m.spec).
+		docf("%s implements core.Lock on one key of the %s it is made with.", n.Lock, e.m.spec).
 			Type().Id(n.Lock).Struct(jen.Id("s").Id(e.m.spec), jen.Id("key").String(), jen.Id("identity").String()),
 		jen.Var().Id("_").Add(lock).Op("=").Parens(jen.Op("*").Id(n.Lock)).Parens(jen.Nil()),
 		docf("%s returns a core.Lock that keeps its record under key in s, for the candidate identity.", n.NewLock).

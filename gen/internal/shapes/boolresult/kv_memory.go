@@ -9,10 +9,11 @@ import (
 	"sync"
 )
 
-// MemoryKV is an in-memory KV for tests: a map from keys to values, each
-// stored with a version that changes on every write, under compare-and-swap.
-// Create-if-absent is KV.PutIfAbsent; KV.CompareAndSwap from the zero version
-// does it too. It is safe for concurrent use. Make one with NewMemoryKV.
+// MemoryKV is an in-memory implementation of KV for tests: a map from keys to
+// values, each stored with a version that changes on every write, under
+// compare-and-swap. Create-if-absent is KV.PutIfAbsent; KV.CompareAndSwap from
+// the zero version does it too. It is safe for concurrent use. Make one with
+// NewMemoryKV.
 type MemoryKV struct {
 	mu      sync.Mutex
 	last    uint64 // the number of the last version handed out

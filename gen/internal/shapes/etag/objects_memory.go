@@ -10,11 +10,11 @@ import (
 	"sync"
 )
 
-// MemoryObjects is an in-memory Objects for tests: a map from keys to values,
-// each stored with a version that changes on every write, under
-// compare-and-swap. Create-if-absent is Objects.Upload; Objects.Replace from
-// the zero version does it too. It is safe for concurrent use. Make one with
-// NewMemoryObjects.
+// MemoryObjects is an in-memory implementation of Objects for tests: a map
+// from keys to values, each stored with a version that changes on every write,
+// under compare-and-swap. Create-if-absent is Objects.Upload; Objects.Replace
+// from the zero version does it too. It is safe for concurrent use. Make one
+// with NewMemoryObjects.
 type MemoryObjects struct {
 	mu      sync.Mutex
 	last    uint64 // the number of the last version handed out

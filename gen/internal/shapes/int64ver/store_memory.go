@@ -7,10 +7,11 @@ import (
 	"sync"
 )
 
-// MemoryStore is an in-memory Store for tests: a map from keys to values, each
-// stored with a version that changes on every write, under compare-and-swap.
-// Create-if-absent is Store.Create; Store.Update from the zero version does it
-// too. It is safe for concurrent use. Make one with NewMemoryStore.
+// MemoryStore is an in-memory implementation of Store for tests: a map from
+// keys to values, each stored with a version that changes on every write,
+// under compare-and-swap. Create-if-absent is Store.Create; Store.Update from
+// the zero version does it too. It is safe for concurrent use. Make one with
+// NewMemoryStore.
 type MemoryStore struct {
 	mu      sync.Mutex
 	last    uint64 // the number of the last version handed out

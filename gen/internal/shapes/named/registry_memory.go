@@ -4,10 +4,10 @@ package named
 
 import "sync"
 
-// MemoryRegistry is an in-memory Registry for tests: a map from keys to
-// values, each stored with a version that changes on every write, under
-// compare-and-swap. Create-if-absent is Registry.Swap from the zero version.
-// It is safe for concurrent use. Make one with NewMemoryRegistry.
+// MemoryRegistry is an in-memory implementation of Registry for tests: a map
+// from keys to values, each stored with a version that changes on every write,
+// under compare-and-swap. Create-if-absent is Registry.Swap from the zero
+// version. It is safe for concurrent use. Make one with NewMemoryRegistry.
 type MemoryRegistry struct {
 	mu      sync.Mutex
 	last    uint64 // the number of the last version handed out

@@ -10,11 +10,11 @@ import (
 	"time"
 )
 
-// MemoryClient is an in-memory Client for tests: a map from keys to values,
-// each stored with a version that changes on every write, under
-// compare-and-swap. Create-if-absent is Client.Create; Client.Update from the
-// zero version does it too. It is safe for concurrent use. Make one with
-// NewMemoryClient.
+// MemoryClient is an in-memory implementation of Client for tests: a map from
+// keys to values, each stored with a version that changes on every write,
+// under compare-and-swap. Create-if-absent is Client.Create; Client.Update
+// from the zero version does it too. It is safe for concurrent use. Make one
+// with NewMemoryClient.
 type MemoryClient struct {
 	mu      sync.Mutex
 	last    uint64 // the number of the last version handed out

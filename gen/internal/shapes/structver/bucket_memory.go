@@ -7,11 +7,11 @@ import (
 	"sync"
 )
 
-// MemoryBucket is an in-memory Bucket for tests: a map from keys to values,
-// each stored with a version that changes on every write, under
-// compare-and-swap. Create-if-absent is Bucket.Insert; Bucket.Update from the
-// zero version does it too. It is safe for concurrent use. Make one with
-// NewMemoryBucket.
+// MemoryBucket is an in-memory implementation of Bucket for tests: a map from
+// keys to values, each stored with a version that changes on every write,
+// under compare-and-swap. Create-if-absent is Bucket.Insert; Bucket.Update
+// from the zero version does it too. It is safe for concurrent use. Make one
+// with NewMemoryBucket.
 type MemoryBucket struct {
 	mu      sync.Mutex
 	last    uint64 // the number of the last version handed out
