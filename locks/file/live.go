@@ -41,16 +41,15 @@ func livePathFor(path, identity string) string {
 // identity is written.
 func (l *Lock) holdLive(ctx context.Context) error {
 	l.mu.Lock()
-	f, info := l.live, l.liveInfo
+	old, info := l.live, l.liveInfo
 	l.mu.Unlock()
-	if f != nil {
+	if old != nil {
 		if cur, err := os.Stat(l.livePath); err == nil && os.SameFile(cur, info) {
 			return nil
 		}
-		l.mu.Lock()
-		l.live, l.liveInfo = nil, nil
-		l.mu.Unlock()
-		unlockClose(f)
+		// Someone deleted or replaced the file: take the one at the path
+		// now, and only then let go of the old one, so that the record
+		// naming this identity is never current while neither is held.
 	}
 	wctx, cancel := context.WithTimeout(ctx, liveWait)
 	defer cancel()
@@ -71,10 +70,16 @@ func (l *Lock) holdLive(ctx context.Context) error {
 	if l.closed {
 		l.mu.Unlock()
 		unlockClose(f)
+		if old != nil {
+			unlockClose(old)
+		}
 		return fmt.Errorf("file: %s: %w", l.path, ErrClosed)
 	}
 	l.live, l.liveInfo = f, info
 	l.mu.Unlock()
+	if old != nil {
+		unlockClose(old)
+	}
 	return nil
 }
 

@@ -73,7 +73,12 @@ type Lock struct {
 	closed   bool
 	watches  watchState
 
-	syncs atomic.Int64 // term-change writes made durable (for tests)
+	syncs  atomic.Int64 // term-change writes made durable (for tests)
+	probes atomic.Int64 // prober goroutines started (for tests)
+
+	// testProbing, when set by a test, receives for each watch that waits
+	// on a liveness lock whether it joined a running prober.
+	testProbing chan bool
 }
 
 var (
@@ -264,7 +269,10 @@ func (l *Lock) check(ctx context.Context, op string) error {
 func (l *Lock) lockSidecar(ctx context.Context) (func(), error) {
 	f, err := l.sidecar.openLocked(ctx, l.lockPath, l.mode)
 	if err != nil {
-		return nil, fmt.Errorf("file: %s: taking the lock file: %w", l.path, err)
+		if _, serr := os.Stat(l.dir); errors.Is(serr, fs.ErrNotExist) {
+			return nil, fmt.Errorf("file: %s: the directory %s does not exist: %w", l.path, l.dir, serr)
+		}
+		return nil, describe("file: "+l.path+": taking the lock file", err)
 	}
 	return func() { unlockClose(f) }, nil
 }

@@ -121,7 +121,11 @@ func (l *Lock) startWatch(w *watch) {
 	w.holder, w.live = h, lp
 	running := l.watches.probers[lp]
 	l.watches.probers[lp] = true
+	hook := l.testProbing
 	l.mu.Unlock()
+	if hook != nil {
+		hook <- running
+	}
 	if !running {
 		l.probe(lp)
 	}
@@ -155,6 +159,7 @@ func (l *Lock) notifyLoop(n *notifier) {
 // file join it instead of starting another, and it returns once no watch
 // is attached to it.
 func (l *Lock) probe(lp string) {
+	l.probes.Add(1)
 	for range maxReopen {
 		f, err := openRead(lp)
 		if err != nil {
