@@ -206,6 +206,7 @@ type Machine struct {
 	obsAt    time.Time // when this version was first seen, on our clock
 	haveObs  bool      // a record was read (false: none, or not read yet)
 	gone     bool      // a Watcher reported the holder of obsVer gone
+	fired    Version   // the last version a Watcher reported on: never watched again
 	reported string    // the last holder reported in EventNewLeader
 
 	// Leadership.
@@ -364,7 +365,7 @@ func (m *Machine) call(p pending, rec Record, ver Version, deadline time.Time) {
 func (m *Machine) wait(t time.Time) {
 	m.waitUntil = t
 	var watch Version
-	if m.role != RoleLeader && m.haveObs {
+	if m.role != RoleLeader && m.haveObs && m.obsVer != m.fired {
 		watch = m.obsVer
 	}
 	m.action = Action{Op: OpWait, Until: t, Version: watch}

@@ -1,0 +1,222 @@
+package leaderelection
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/leaderelection/leaderelection/core"
+)
+
+// driverState is what the driver keeps between inputs. It has no
+// goroutine of its own: whichever goroutine brings an input (a timer, a
+// watch, the caller of Run) drives the machine until it asks to wait, and
+// inputs that arrive meanwhile queue in inbox. An idle elector is a timer,
+// and a watch when its lock has one.
+type driverState struct {
+	ctx       context.Context // for lock calls: the run's values, never its cancellation
+	busy      bool            // some goroutine is driving
+	inbox     []core.Input
+	timer     *time.Timer
+	watchVer  core.Version
+	watchStop func()
+	stop      chan struct{} // closes when the current term ends
+	leading   bool
+	errSince  time.Time // first lock error of the current streak
+	done      chan struct{}
+	finished  chan struct{} // closed once the last callback after done has run
+}
+
+// start creates the machine and drives its first step. once selects the
+// seed's one-term model.
+func (le *LeaderElector) start(ctx context.Context, once bool) error {
+	le.mu.Lock()
+	if le.started {
+		le.mu.Unlock()
+		return errors.New("leaderelection: elector already ran; create a new one")
+	}
+	le.started = true
+	cfg := le.mcfg
+	cfg.Once = once
+	m, err := core.NewMachine(cfg)
+	if err != nil {
+		le.mu.Unlock()
+		return err
+	}
+	le.m = m
+	le.d.ctx = context.WithoutCancel(ctx)
+	le.d.done = make(chan struct{})
+	le.d.finished = make(chan struct{})
+	le.d.timer = time.AfterFunc(0, le.onTimer) // the first step runs on the timer's goroutine
+	le.mu.Unlock()
+	return nil
+}
+
+func (le *LeaderElector) onTimer() { le.deliver(core.Input{Kind: core.InputTick}) }
+
+// deliver hands one input to the machine: at once when no goroutine is
+// driving it, else through the inbox.
+func (le *LeaderElector) deliver(in core.Input) {
+	le.mu.Lock()
+	if le.m == nil || le.m.Role() == core.RoleDone {
+		le.mu.Unlock()
+		return
+	}
+	if le.d.busy {
+		le.d.inbox = append(le.d.inbox, in)
+		le.mu.Unlock()
+		return
+	}
+	le.d.busy = true
+	le.drive(in) // returns with le.mu unlocked
+}
+
+// drive steps the machine and does what it asks until it asks to wait or
+// stops. It is called with le.mu held and returns with it released; the
+// lock is not held during lock calls.
+func (le *LeaderElector) drive(in core.Input) {
+	for {
+		in.Now = time.Now()
+		if in.Kind == core.InputWatch && in.Version == le.d.watchVer {
+			le.clearWatch() // a watch fires once
+		}
+		out := le.m.Step(in)
+		le.handleEvents(out.Events, in.Now)
+		if len(le.d.inbox) > 0 {
+			in = le.d.inbox[0]
+			le.d.inbox = le.d.inbox[1:]
+			continue
+		}
+		a := out.Action
+		switch a.Op {
+		case core.OpWait:
+			le.arm(a, in.Now)
+			le.d.busy = false
+			le.mu.Unlock()
+			return
+		case core.OpDone:
+			le.finish()
+			le.mu.Unlock()
+			return
+		}
+		le.mu.Unlock()
+		in = le.call(a)
+		le.mu.Lock()
+	}
+}
+
+// arm sets the timer for an OpWait and keeps a watch on the version it
+// names.
+func (le *LeaderElector) arm(a core.Action, now time.Time) {
+	le.d.timer.Reset(a.Until.Sub(now))
+	if a.Version == le.d.watchVer {
+		return
+	}
+	le.clearWatch()
+	if a.Version == "" || le.watcher == nil {
+		return
+	}
+	v := a.Version
+	le.d.watchVer = v
+	le.d.watchStop = le.watcher.Watch(v, func(ev core.WatchEvent) {
+		le.deliver(core.Input{Kind: core.InputWatch, Watch: ev, Version: v})
+	})
+}
+
+func (le *LeaderElector) clearWatch() {
+	if le.d.watchStop != nil {
+		le.d.watchStop()
+	}
+	le.d.watchVer, le.d.watchStop = "", nil
+}
+
+// call makes the lock call an action asks for, bounded by its deadline,
+// and returns the result as the machine's next input.
+func (le *LeaderElector) call(a core.Action) core.Input {
+	ctx, cancel := context.WithDeadline(le.d.ctx, a.Deadline)
+	defer cancel()
+	lock := le.cfg.Lock
+	start := time.Now()
+	var in core.Input
+	switch a.Op {
+	case core.OpGet:
+		rec, ver, err := lock.Get(ctx)
+		in = core.Input{Kind: core.InputGot, Record: rec, Version: ver, Err: err}
+	case core.OpCreate:
+		ver, err := lock.Create(ctx, a.Record)
+		in = core.Input{Kind: core.InputWritten, Version: ver, Err: err}
+	case core.OpUpdate:
+		ver, err := lock.Update(ctx, a.Record, a.Version)
+		in = core.Input{Kind: core.InputWritten, Version: ver, Err: err}
+	}
+	err := in.Err
+	if err != nil && (errors.Is(err, core.ErrNotFound) || errors.Is(err, core.ErrConflict)) {
+		err = nil // an answer, not a failure
+	}
+	if a.Op != core.OpGet && a.Record.HolderIdentity == le.mcfg.Identity && le.cfg.Metrics != nil {
+		le.cfg.Metrics.ObserveRenew(le.name, time.Since(start), in.Err)
+	}
+	if err != nil && le.log != nil {
+		le.log.Warn("lock call failed", "election", le.name, "op", a.Op.String(), "error", err)
+	}
+	le.mu.Lock()
+	if err == nil {
+		le.d.errSince = time.Time{}
+	} else if le.d.errSince.IsZero() {
+		le.d.errSince = start
+	}
+	le.mu.Unlock()
+	return in
+}
+
+// handleEvents turns the machine's events into callbacks, logs and
+// metrics, in order.
+func (le *LeaderElector) handleEvents(evs []core.Event, now time.Time) {
+	for _, e := range evs {
+		switch e.Kind {
+		case core.EventStartedLeading:
+			le.d.leading = true
+			le.d.stop = make(chan struct{})
+			le.cb.push(callback{kind: cbStarted, stop: le.d.stop})
+			le.logInfo("started leading", slog.Int64("term", e.Term))
+			if le.cfg.Metrics != nil {
+				le.cfg.Metrics.SetLeading(le.name, true)
+			}
+		case core.EventStoppedLeading:
+			le.d.leading = false
+			close(le.d.stop)
+			le.cb.push(callback{kind: cbStopped})
+			attrs := []any{slog.Int64("term", e.Term), slog.String("reason", e.Reason.String())}
+			if e.Err != nil {
+				attrs = append(attrs, slog.Any("error", e.Err))
+			}
+			le.logInfo("stopped leading", attrs...)
+			if le.cfg.Metrics != nil {
+				le.cfg.Metrics.SetLeading(le.name, false)
+			}
+		case core.EventNewLeader:
+			le.cb.push(callback{kind: cbNewLeader, identity: e.Identity})
+			le.logInfo("new leader", slog.String("leader", e.Identity))
+			if le.cfg.Metrics != nil {
+				le.cfg.Metrics.Transition(le.name, e.Identity)
+			}
+		}
+	}
+}
+
+func (le *LeaderElector) logInfo(msg string, attrs ...any) {
+	if le.log != nil {
+		le.log.Info(msg, append([]any{slog.String("election", le.name), slog.String("identity", le.mcfg.Identity)}, attrs...)...)
+	}
+}
+
+// finish releases what the run holds once the machine is done.
+func (le *LeaderElector) finish() {
+	le.d.timer.Stop()
+	le.clearWatch()
+	le.d.busy = false
+	le.d.inbox = nil
+	close(le.d.done)
+	le.cb.push(callback{kind: cbFinished})
+}
