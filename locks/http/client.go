@@ -42,6 +42,8 @@ type Lock struct {
 
 	gate       probeGate   // runs the probe once before the first use
 	noLongPoll atomic.Bool // the store answered a long-poll at once: do not watch
+
+	testHookWatchDone func() // called when a watch goroutine ends
 }
 
 var (

@@ -49,6 +49,13 @@ type refServer struct {
 // once; tests of the refusal use NewServer themselves.
 func newRefServer(t testing.TB, cfg ServerConfig) *refServer {
 	t.Helper()
+	return newRefServerHook(t, cfg, nil)
+}
+
+// newRefServerHook is newRefServer with a hook called when a long-poll
+// starts to wait.
+func newRefServerHook(t testing.TB, cfg ServerConfig, waiting func(name string)) *refServer {
+	t.Helper()
 	c := newClock()
 	if cfg.Now == nil {
 		cfg.Now = c.Now
@@ -57,6 +64,7 @@ func newRefServer(t testing.TB, cfg ServerConfig) *refServer {
 	if err != nil {
 		t.Fatalf("NewServer: %v", err)
 	}
+	s.testHookWaiting = waiting
 	c.Advance(s.cfg.MaxLease)
 	ts := httptest.NewServer(s)
 	t.Cleanup(func() {
@@ -125,6 +133,7 @@ type fakeStore struct {
 	weak          bool // give weak ETags
 	noPutETag     bool // answer PUTs without an ETag
 	samePutETag   bool // give every object the same ETag (broken)
+	missingWrite  bool // apply a PUT with If-Match to a missing key (broken)
 
 	mu       sync.Mutex
 	objects  map[string]string
@@ -185,6 +194,7 @@ func (f *fakeStore) put(w http.ResponseWriter, r *http.Request, cur string, exis
 	}
 	if im := r.Header.Get("If-Match"); im != "" && f.honourIfMatch {
 		switch {
+		case !exists && f.missingWrite:
 		case !exists && f.missing404:
 			http.Error(w, "NoSuchKey", http.StatusNotFound)
 			return

@@ -42,6 +42,9 @@ func (l *Lock) Watch(v core.Version, fn func(core.WatchEvent)) (cancel func()) {
 
 // watch is the goroutine of one Watch.
 func (l *Lock) watch(ctx context.Context, v string, fn func(core.WatchEvent)) {
+	if l.testHookWatchDone != nil {
+		defer l.testHookWatchDone()
+	}
 	wait := strconv.FormatInt(int64((l.watchWait+time.Second-1)/time.Second), 10)
 	for {
 		start := time.Now()

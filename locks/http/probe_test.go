@@ -1,0 +1,158 @@
+package httplock
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/leaderelection/leaderelection/core"
+)
+
+// TestProbeRefuses checks that the probe refuses stores that do not honour
+// conditional requests, with an error naming the store and what failed.
+func TestProbeRefuses(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		store *fakeStore
+		want  string
+	}{
+		{"ignores every precondition (nginx dav, x/net/webdav, s3rver)", &fakeStore{}, "ignores If-None-Match"},
+		{"ignores If-Match", &fakeStore{honourINM: true}, "ignores If-Match (a PUT with the stale If-Match"},
+		{"ignores If-Match on a missing key", &fakeStore{honourINM: true, honourIfMatch: true, missingWrite: true},
+			"ignores If-Match on a missing record"},
+		{"weak ETags (Apache without FileETag Digest)", &fakeStore{honourINM: true, honourIfMatch: true, weak: true},
+			"is weak"},
+		{"unchanging ETags", &fakeStore{honourINM: true, honourIfMatch: true, missing404: true, samePutETag: true},
+			"kept ETag"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			base := serve(t, c.store)
+			url := base + "/bucket/app"
+			l := newLock(t, url, "a")
+			err := l.Probe(context.Background())
+			if !errors.Is(err, ErrUntrustedStore) || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), url) {
+				t.Fatalf("Probe = %v; want an error wrapping ErrUntrustedStore naming %s and saying %q", err, url, c.want)
+			}
+			if n := c.store.paths()["/bucket/app"]; n != 0 {
+				t.Errorf("the probe touched the lock's own record %d times; want never", n)
+			}
+			// The first operation probes and refuses the store, for good.
+			for range 2 {
+				if _, _, err := l.Get(context.Background()); !errors.Is(err, ErrUntrustedStore) {
+					t.Errorf("Get on a refused store = %v; want ErrUntrustedStore", err)
+				}
+			}
+			if _, err := l.Create(context.Background(), core.Record{HolderIdentity: "a"}); !errors.Is(err, ErrUntrustedStore) {
+				t.Errorf("Create on a refused store = %v; want ErrUntrustedStore", err)
+			}
+			if n := c.store.paths()["/bucket/app"]; n != 0 {
+				t.Errorf("the lock's record was touched %d times on a refused store; want never", n)
+			}
+		})
+	}
+}
+
+// TestProbeAccepts checks that the reference server and S3-like stores
+// pass, that the probe cleans up, and that the lock's own record is never
+// touched.
+func TestProbeAccepts(t *testing.T) {
+	t.Run("s3-like", func(t *testing.T) {
+		f := s3Like()
+		l := newLock(t, serve(t, f)+"/bucket/app", "a")
+		if err := l.Probe(context.Background()); err != nil {
+			t.Fatalf("Probe: %v", err)
+		}
+		f.mu.Lock()
+		left := len(f.objects)
+		f.mu.Unlock()
+		if left != 0 || f.paths()["/bucket/app"] != 0 {
+			t.Errorf("after the probe: %d objects left, lock touched %d times; want 0, 0", left, f.paths()["/bucket/app"])
+		}
+	})
+	t.Run("apache-like", func(t *testing.T) {
+		f := &fakeStore{honourINM: true, honourIfMatch: true, noPutETag: true}
+		if err := newLock(t, serve(t, f)+"/dav/app", "a").Probe(context.Background()); err != nil {
+			t.Fatalf("Probe: %v", err)
+		}
+	})
+	t.Run("reference", func(t *testing.T) {
+		srv := newRefServer(t, ServerConfig{Tokens: []string{"t"}})
+		l := newLock(t, srv.url("team/app"), "a", WithToken("t"))
+		if err := l.Probe(context.Background()); err != nil {
+			t.Fatalf("Probe: %v", err)
+		}
+		srv.mu.Lock()
+		left := len(srv.locks)
+		srv.mu.Unlock()
+		if left != 0 {
+			t.Errorf("after the probe the server holds %d locks; want 0 (the probe deletes its records)", left)
+		}
+	})
+}
+
+// countingHandler counts requests and can fail them.
+type countingHandler struct {
+	h    http.Handler
+	n    atomic.Int64
+	fail atomic.Bool // answer 503
+}
+
+func (c *countingHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	c.n.Add(1)
+	if c.fail.Load() {
+		http.Error(w, "down for maintenance", http.StatusServiceUnavailable)
+		return
+	}
+	c.h.ServeHTTP(w, r)
+}
+
+// TestProbeOnce checks that a Lock probes before its first operation only,
+// retries a probe that failed for a transient reason, and skips it with
+// WithoutProbe.
+func TestProbeOnce(t *testing.T) {
+	srv := newRefServer(t, ServerConfig{})
+	h := &countingHandler{h: srv}
+	base := serve(t, h) + "/locks/"
+	ctx := context.Background()
+
+	l := newLock(t, base+"once", "a")
+	h.fail.Store(true)
+	if _, _, err := l.Get(ctx); err == nil || errors.Is(err, ErrUntrustedStore) || !strings.Contains(err.Error(), "503") {
+		t.Fatalf("Get while the store answers 503 = %v; want a transient error naming the status", err)
+	}
+	h.fail.Store(false)
+	h.n.Store(0)
+	if _, _, err := l.Get(ctx); !errors.Is(err, core.ErrNotFound) {
+		t.Fatalf("Get after the store recovered = %v; want ErrNotFound", err)
+	}
+	probeAndGet := h.n.Load()
+	if probeAndGet < 5 {
+		t.Errorf("first Get made %d requests; want the probe's and the Get's", probeAndGet)
+	}
+	h.n.Store(0)
+	if _, _, err := l.Get(ctx); !errors.Is(err, core.ErrNotFound) || h.n.Load() != 1 {
+		t.Errorf("second Get = %v with %d requests; want ErrNotFound with 1 request", err, h.n.Load())
+	}
+	h.n.Store(0)
+	l2 := newLock(t, base+"once", "b", WithoutProbe())
+	if _, _, err := l2.Get(ctx); !errors.Is(err, core.ErrNotFound) || h.n.Load() != 1 {
+		t.Errorf("Get WithoutProbe = %v with %d requests; want ErrNotFound with 1 request", err, h.n.Load())
+	}
+}
+
+// TestProbeCancelled checks that a probe honours its context.
+func TestProbeCancelled(t *testing.T) {
+	srv := newRefServer(t, ServerConfig{})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	l := newLock(t, srv.url("c"), "a")
+	if err := l.Probe(ctx); !errors.Is(err, context.Canceled) {
+		t.Errorf("Probe with a cancelled context = %v; want context.Canceled", err)
+	}
+	if _, _, err := l.Get(ctx); !errors.Is(err, context.Canceled) {
+		t.Errorf("Get with a cancelled context = %v; want context.Canceled", err)
+	}
+}
