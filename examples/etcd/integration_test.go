@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -240,5 +241,63 @@ func TestEtcdElection(t *testing.T) {
 	rec, _, err = observer.Get(t.Context())
 	if err != nil || rec.HolderIdentity != "" || rec.Term != third.term {
 		t.Errorf("etcd holds %+v, %v at the end; want the lease released after term %d", rec, err, third.term)
+	}
+}
+
+// lineWriter sends every line written to it on a channel.
+type lineWriter struct {
+	mu    sync.Mutex
+	buf   []byte
+	lines chan string
+}
+
+func (w *lineWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf = append(w.buf, p...)
+	for {
+		i := bytes.IndexByte(w.buf, '\n')
+		if i < 0 {
+			return len(p), nil
+		}
+		w.lines <- string(w.buf[:i])
+		w.buf = w.buf[i+1:]
+	}
+}
+
+// TestEtcdMain runs the example program against etcd until it leads, then
+// stops it as Ctrl-C would.
+func TestEtcdMain(t *testing.T) {
+	c, prefix := etcdClient(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	out := &lineWriter{lines: make(chan string, 16)}
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"-endpoint", c.Endpoint, "-key", prefix + "main", "-id", "main-test", "-lease", "2s", "-renew", "1500ms", "-retry", "250ms"}, out)
+	}()
+	deadline := time.After(10 * time.Second)
+	for leading := false; !leading; {
+		select {
+		case line := <-out.lines:
+			t.Log(line)
+			leading = line == "main-test: leading"
+		case err := <-done:
+			t.Fatalf("run returned before leading: %v", err)
+		case <-deadline:
+			t.Fatal("the example did not lead within 10s")
+		}
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("run = %v; want context.Canceled", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("run did not return within 10s of its context ending")
+	}
+	rec, _, err := NewKVLock(c, prefix+"main", "observer").Get(t.Context())
+	if err != nil || rec.HolderIdentity != "" {
+		t.Errorf("etcd holds %+v, %v after the example stopped; want the lease released", rec, err)
 	}
 }
