@@ -54,7 +54,7 @@ func newRefServer(t testing.TB, cfg ServerConfig) *refServer {
 
 // newRefServerHook is newRefServer with a hook called when a long-poll
 // starts to wait.
-func newRefServerHook(t testing.TB, cfg ServerConfig, waiting func(name string)) *refServer {
+func newRefServerHook(t testing.TB, cfg ServerConfig, waiting func(name string, r *http.Request)) *refServer {
 	t.Helper()
 	c := newClock()
 	if cfg.Now == nil {

@@ -84,7 +84,7 @@ func TestLongPollCapped(t *testing.T) {
 // matching GET answers 304 at once.
 func TestLongPollNoWait(t *testing.T) {
 	waited := make(chan string, 10)
-	srv := newRefServerHook(t, ServerConfig{}, func(name string) { waited <- name })
+	srv := newRefServerHook(t, ServerConfig{}, func(name string, _ *http.Request) { waited <- name })
 	e := createAt(t, srv, "lp")
 	for _, prefer := range []string{"", "wait=0", "wait=soon", "return=minimal"} {
 		a := waitFor(t, background(t, "GET", srv.url("lp"), "If-None-Match", e, "Prefer", prefer), 10*time.Second, prefer)
@@ -101,7 +101,7 @@ func TestLongPollNoWait(t *testing.T) {
 // 200, the new record and its ETag, at once.
 func TestLongPollChange(t *testing.T) {
 	waited := make(chan string, 1)
-	srv := newRefServerHook(t, ServerConfig{}, func(name string) { waited <- name })
+	srv := newRefServerHook(t, ServerConfig{}, func(name string, _ *http.Request) { waited <- name })
 	e := createAt(t, srv, "lp")
 	poll := background(t, "GET", srv.url("lp"), "If-None-Match", e, "Prefer", "wait=30")
 	waitFor(t, waited, 10*time.Second, "long-poll to wait")
@@ -119,7 +119,7 @@ func TestLongPollChange(t *testing.T) {
 // TestLongPollDelete: a delete during the wait answers the long-poll 404.
 func TestLongPollDelete(t *testing.T) {
 	waited := make(chan string, 1)
-	srv := newRefServerHook(t, ServerConfig{}, func(name string) { waited <- name })
+	srv := newRefServerHook(t, ServerConfig{}, func(name string, _ *http.Request) { waited <- name })
 	e := createAt(t, srv, "lp")
 	poll := background(t, "GET", srv.url("lp"), "If-None-Match", e, "Prefer", "wait=30")
 	waitFor(t, waited, 10*time.Second, "long-poll to wait")
@@ -135,7 +135,7 @@ func TestLongPollDelete(t *testing.T) {
 // answers 200 at once, without waiting.
 func TestLongPollStale(t *testing.T) {
 	waited := make(chan string, 1)
-	srv := newRefServerHook(t, ServerConfig{}, func(name string) { waited <- name })
+	srv := newRefServerHook(t, ServerConfig{}, func(name string, _ *http.Request) { waited <- name })
 	e := createAt(t, srv, "lp")
 	if code, _, _ := do(t, "PUT", srv.url("lp"), record("b", 2), "If-Match", e); code != 200 {
 		t.Fatalf("CAS: %d", code)
@@ -149,7 +149,7 @@ func TestLongPollStale(t *testing.T) {
 // TestLongPollClose: Close answers the long-polls in progress at once.
 func TestLongPollClose(t *testing.T) {
 	waited := make(chan string, 1)
-	srv := newRefServerHook(t, ServerConfig{}, func(name string) { waited <- name })
+	srv := newRefServerHook(t, ServerConfig{}, func(name string, _ *http.Request) { waited <- name })
 	e := createAt(t, srv, "lp")
 	poll := background(t, "GET", srv.url("lp"), "If-None-Match", e, "Prefer", "wait=30")
 	waitFor(t, waited, 10*time.Second, "long-poll to wait")
@@ -163,7 +163,7 @@ func TestLongPollClose(t *testing.T) {
 // away.
 func TestLongPollClientGone(t *testing.T) {
 	waited := make(chan string, 1)
-	srv := newRefServerHook(t, ServerConfig{}, func(name string) { waited <- name })
+	srv := newRefServerHook(t, ServerConfig{}, func(name string, _ *http.Request) { waited <- name })
 	e := createAt(t, srv, "lp")
 	returned := make(chan struct{}, 1)
 	url := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -87,7 +87,7 @@ type Server struct {
 	closed    chan struct{} // closed by Close: long-polls answer at once
 	closeOnce sync.Once
 
-	testHookWaiting func(name string) // called when a long-poll starts to wait
+	testHookWaiting func(name string, r *http.Request) // called when a long-poll starts to wait
 }
 
 // NewServer validates cfg and returns a Server. With DataDir, it loads the

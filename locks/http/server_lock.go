@@ -110,7 +110,7 @@ func (s *Server) get(w http.ResponseWriter, r *http.Request, name string) {
 			timer = time.NewTimer(wait)
 			defer timer.Stop()
 			if s.testHookWaiting != nil {
-				s.testHookWaiting(name)
+				s.testHookWaiting(name, r)
 			}
 		}
 		select {

@@ -84,7 +84,7 @@ func TestWatchEarlyAnswer(t *testing.T) {
 // and fires at the next change.
 func TestWatchPollsAgain(t *testing.T) {
 	waited := make(chan string, 4)
-	srv := newRefServerHook(t, ServerConfig{MaxWait: time.Second}, func(name string) { waited <- name })
+	srv := newRefServerHook(t, ServerConfig{MaxWait: time.Second}, func(name string, _ *http.Request) { waited <- name })
 	l := newLock(t, srv.url("again"), "a", WithWatchWait(time.Second))
 	v, err := l.Create(context.Background(), core.Record{HolderIdentity: "a"})
 	if err != nil {
@@ -106,7 +106,7 @@ func TestWatchPollsAgain(t *testing.T) {
 // called.
 func TestWatchCancel(t *testing.T) {
 	waited := make(chan string, 1)
-	srv := newRefServerHook(t, ServerConfig{}, func(name string) { waited <- name })
+	srv := newRefServerHook(t, ServerConfig{}, func(name string, _ *http.Request) { waited <- name })
 	left := make(chan struct{}, 1)
 	url := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		srv.ServeHTTP(w, r)
