@@ -128,7 +128,9 @@
 //	//genlock:notfound
 //	var errNil = redis.Nil
 //
-// A role without its signal is an error. Any other error from the store is
+// On update, a not-found error means a conflict too: a record that is gone
+// is not at the expected version. A role without its signal is an error.
+// Any other error from the store is
 // returned wrapped (%w) with the lock's description: the election treats
 // it as transient and retries.
 //

@@ -236,7 +236,10 @@ func (e *emitter) lockUpdate() jen.Code {
 		ctxCheck(m, "update", zero),
 		e.call(m, e.writeArgs(m, jen.Id("old"))),
 	}
-	body = append(body, e.failures(m, "update", e.m.conflict, "ErrConflict", zero)...)
+	// A record that is gone is not at the version either: a not-found
+	// error from update is a conflict too.
+	gone := append(append([]string{}, e.m.conflict...), e.m.notFound...)
+	body = append(body, e.failures(m, "update", gone, "ErrConflict", zero)...)
 	body = append(body, jen.Return(jen.Id(e.m.names.FormatVersion).Call(jen.Id("version")), jen.Nil()))
 	return docf("Update replaces the record with %s.%s if it is still at version v. It returns core.ErrConflict when the record is at another version or gone, and for a version this lock did not hand out.", e.m.spec, m.fn.Name()).
 		Add(e.receiver()).Id("Update").Params(

@@ -81,7 +81,7 @@ func (l *ObjectsLock) Update(ctx context.Context, r core.Record, v core.Version)
 	}
 	version, err := l.s.Replace(ctx, l.key, core.AppendRecord(nil, r), old)
 	if err != nil {
-		if errors.Is(err, ErrPreconditionFailed) {
+		if errors.Is(err, ErrPreconditionFailed) || errors.Is(err, ErrNoSuchKey) {
 			return "", fmt.Errorf("%s: update: %w", l.desc, core.ErrConflict)
 		}
 		return "", fmt.Errorf("%s: update: %w", l.desc, err)

@@ -82,7 +82,7 @@ func (l *StoreLock) Update(ctx context.Context, r core.Record, v core.Version) (
 	}
 	version, err := l.s.Update(ctx, l.key, core.AppendRecord(nil, r), old)
 	if err != nil {
-		if errors.Is(err, ErrConflict) {
+		if errors.Is(err, ErrConflict) || errors.Is(err, ErrNotFound) {
 			return "", fmt.Errorf("%s: update: %w", l.desc, core.ErrConflict)
 		}
 		return "", fmt.Errorf("%s: update: %w", l.desc, err)

@@ -92,7 +92,7 @@ func (l *RegistryLock) Update(ctx context.Context, r core.Record, v core.Version
 	}
 	version, err := l.s.Swap(l.key, Blob(core.AppendRecord(nil, r)), old)
 	if err != nil {
-		if errors.Is(err, ErrStale) {
+		if errors.Is(err, ErrStale) || errors.Is(err, ErrMissing) {
 			return "", fmt.Errorf("%s: update: %w", l.desc, core.ErrConflict)
 		}
 		return "", fmt.Errorf("%s: update: %w", l.desc, err)

@@ -82,7 +82,7 @@ func (l *ClientLock) Update(ctx context.Context, r core.Record, v core.Version) 
 	}
 	version, err := l.s.Update(ctx, l.key, core.AppendRecord(nil, r), old, 0)
 	if err != nil {
-		if errors.Is(err, ErrKeyExists) || errors.Is(err, ErrVersionMismatch) {
+		if errors.Is(err, ErrKeyExists) || errors.Is(err, ErrVersionMismatch) || errors.Is(err, ErrKeyNotFound) {
 			return "", fmt.Errorf("%s: update: %w", l.desc, core.ErrConflict)
 		}
 		return "", fmt.Errorf("%s: update: %w", l.desc, err)

@@ -83,7 +83,7 @@ func (l *BucketLock) Update(ctx context.Context, r core.Record, v core.Version) 
 	}
 	version, err := l.s.Update(ctx, l.key, core.AppendRecord(nil, r), old)
 	if err != nil {
-		if errors.Is(err, ErrPrecondition) {
+		if errors.Is(err, ErrPrecondition) || errors.Is(err, ErrObjectNotExist) {
 			return "", fmt.Errorf("%s: update: %w", l.desc, core.ErrConflict)
 		}
 		return "", fmt.Errorf("%s: update: %w", l.desc, err)
