@@ -65,7 +65,8 @@ Signals:
   - not found (get): a bool result (false = no value), or package-level
     error variables marked //genlock:notfound, checked with errors.Is.
   - conflict (create, update): a bool result (false = not written), or
-    error variables marked //genlock:conflict.
+    error variables marked //genlock:conflict. On update, a not-found
+    error counts as a conflict (a record that is gone moved).
   A client library's own sentinel can be marked through a variable of
   yours:   //genlock:notfound
            var errNil = redis.Nil
