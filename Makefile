@@ -4,7 +4,7 @@ GO    ?= go
 N     ?=
 PKGS  := ./...
 
-.PHONY: help demo test test-go test-wasm verify bench bench-quick bench-http sim wasm integration fuzz
+.PHONY: examples help demo test test-go test-wasm verify bench bench-quick bench-http sim wasm integration fuzz
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -30,6 +30,10 @@ verify: ## gofmt, vet, generate diff, tidy diff, cross-compiles
 	@for os in linux darwin freebsd windows; do echo "GOOS=$$os go build ./..."; GOOS=$$os GOARCH=amd64 $(GO) build ./... || exit 1; done
 	GOOS=wasip1 GOARCH=wasm $(GO) build ./core/...
 	GOOS=js GOARCH=wasm $(GO) build ./core/...
+
+examples: ## build, vet and test every nested module (examples/*, bench, wasm host)
+	@for m in $$(find . -mindepth 2 -name go.mod -not -path './.git/*' | sort); do d=$$(dirname $$m); \
+	  echo "== $$d"; (cd $$d && $(GO) vet ./... && $(GO) test -count=1 ./...) || exit 1; done
 
 sim: ## deterministic simulation: N=<elections> (default 1,000,000)
 	$(GO) run ./cmd/sim $(if $(N),-n $(N),)
