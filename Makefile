@@ -31,8 +31,8 @@ verify: ## gofmt, vet, generate diff, tidy diff, cross-compiles
 	GOOS=wasip1 GOARCH=wasm $(GO) build ./core/...
 	GOOS=js GOARCH=wasm $(GO) build ./core/...
 
-examples: ## build, vet and test every nested module (examples/*, bench, wasm host)
-	@for m in $$(find . -mindepth 2 -name go.mod -not -path './.git/*' | sort); do d=$$(dirname $$m); \
+examples: ## build, vet and test the nested modules under examples/ and wasm/
+	@for m in $$(find ./examples ./wasm -name go.mod 2>/dev/null | sort); do d=$$(dirname $$m); \
 	  echo "== $$d"; (cd $$d && $(GO) vet ./... && $(GO) test -count=1 ./...) || exit 1; done
 
 sim: ## deterministic simulation: N=<elections> (default 1,000,000)
