@@ -13,7 +13,7 @@
 //	PATH             the record: one JSON object (core.AppendRecord) plus a
 //	                 "fileVersion" member, readable with cat
 //	PATH.lock        empty; every read-compare-write holds its flock
-//	PATH.tmp         the next record, written then renamed over PATH
+//	PATH.tmp.R.N     a next record, written then renamed over PATH
 //	PATH.live.ID     empty; the liveness lock of the holder named ID (an
 //	                 identity that is not short lowercase [a-z0-9._-] is
 //	                 hashed: PATH.live.~HASH)
@@ -25,17 +25,21 @@
 //
 // # Compare-and-swap
 //
-// Create and Update take an exclusive flock on PATH.lock (LockFileEx on
-// Windows), read PATH, compare its version with the one given, write the
-// new record to PATH.tmp and rename it over PATH. A reader (Get) takes no
-// lock and sees the old record or the new one, never a part of either.
+// Create and Update write the new record to a temp file of their own in the
+// same directory (fsynced when the term changes), then take an exclusive
+// flock on PATH.lock (LockFileEx on Windows), read PATH, compare its
+// version with the one given, and rename the temp file over PATH. A reader
+// (Get) takes no lock and sees the old record or the new one, never a part
+// of either. The lock is held only to read, compare and rename (some tens
+// of microseconds), because a candidate stopped (SIGSTOP) while it holds it
+// stalls every other candidate's writes until it resumes or dies.
 // Each operation opens its own descriptor, because a flock belongs to an
 // open file description: goroutines and Locks of one process exclude each
 // other as processes do. Waiting for the flock honours the context (see
 // "Blocked waits" below).
 //
-// A write that changes the term, and every Create, fsyncs PATH.tmp before
-// the rename and the directory after it, before it returns: the fencing
+// A write that changes the term, and every Create, fsyncs the temp file
+// before the rename and the directory after it, before it returns: the fencing
 // token never goes back after a power loss. A renewal (same term) does not
 // fsync; after a power loss the file holds a recent renewal or, on file
 // systems that order data before the rename (ext4's default), the last

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"os"
 	"time"
+
+	"github.com/leaderelection/leaderelection/core"
 )
 
 // liveWait bounds how long a write waits for this identity's liveness
@@ -37,8 +39,8 @@ func livePathFor(path, identity string) string {
 
 // holdLive makes sure this Lock holds its liveness lock, and that the file
 // it holds is still the one at livePath (someone may have deleted it). It
-// is called with the sidecar lock held, before a record naming this
-// identity is written.
+// is called during a write, under the lock of the version written from,
+// before a record naming this identity becomes visible.
 func (l *Lock) holdLive(ctx context.Context) error {
 	l.mu.Lock()
 	old, info := l.live, l.liveInfo
@@ -53,7 +55,7 @@ func (l *Lock) holdLive(ctx context.Context) error {
 	}
 	wctx, cancel := context.WithTimeout(ctx, liveWait)
 	defer cancel()
-	f, err := l.liveG.openLocked(wctx, l.livePath, l.mode)
+	f, err := l.liveG.openLocked(wctx, l.livePath, l.mode, true)
 	if err != nil {
 		if ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
 			return fmt.Errorf("file: %s: the liveness lock %s stayed held for %v: is another candidate running as %q? %w",
@@ -83,8 +85,8 @@ func (l *Lock) holdLive(ctx context.Context) error {
 	return nil
 }
 
-// dropLive lets go of the liveness lock, if held. It is called with the
-// sidecar lock held, once the record no longer names this identity. The
+// dropLive lets go of the liveness lock, if held. It is called during a
+// write, once the record no longer names this identity. The
 // file is deleted before the lock is let go, so that the directory keeps no
 // file per past identity; a watcher that then takes the lock of the deleted
 // file sees that it is no longer the file at livePath and concludes
@@ -104,12 +106,34 @@ func (l *Lock) dropLive() {
 }
 
 // settleLive lets go of the liveness lock when the current record, read
-// under the sidecar lock, names another holder (holder is "" when there is
-// no record): this candidate lost the lease, and holding the lock would
-// only keep a file open.
+// during this write (between startWrite and endWrite), names another
+// holder (holder is "" when there is no record): this candidate lost the
+// lease, and holding the lock would only keep a file open. No write of this
+// Lock can make the record name it meanwhile, since writes are one at a
+// time.
 func (l *Lock) settleLive(holder string) {
 	if holder != l.identity {
 		l.dropLive()
+	}
+}
+
+// loseLive lets go of the liveness lock, if held, after a read outside a
+// write saw a record that does not name this identity: it reads again
+// between startWrite and endWrite, and lets go if that still holds.
+func (l *Lock) loseLive(ctx context.Context) {
+	l.mu.Lock()
+	held := l.live != nil
+	l.mu.Unlock()
+	if !held || l.startWrite(ctx, "update") != nil {
+		return
+	}
+	defer l.endWrite()
+	st, err := l.load()
+	switch {
+	case errors.Is(err, core.ErrNotFound):
+		l.dropLive()
+	case err == nil:
+		l.settleLive(st.rec.HolderIdentity)
 	}
 }
 

@@ -59,13 +59,14 @@ type Lock struct {
 	describe string
 	dir      string // directory of path
 	base     string // file name of path
-	lockPath string // sidecar held for every read-compare-write
-	tmpPath  string // the next record is written here, then renamed
+	lockPath string // PATH.lock, guards Create; PATH.lock.V guards writes from V
+	tmpBase  string // prefix of this Lock's temp files: PATH.tmp.RANDOM.
 	livePath string // this identity's liveness lock file
 	mode     fs.FileMode
 
-	sidecar gate // bounds abandoned waits on lockPath
-	liveG   gate // bounds abandoned waits on livePath
+	sidecar gate          // bounds abandoned waits on the lock files
+	liveG   gate          // bounds abandoned waits on livePath
+	writing chan struct{} // one write of this Lock at a time
 
 	mu       sync.Mutex
 	live     *os.File // held liveness lock, nil when not held
@@ -73,8 +74,9 @@ type Lock struct {
 	closed   bool
 	watches  watchState
 
-	syncs  atomic.Int64 // term-change writes made durable (for tests)
-	probes atomic.Int64 // prober goroutines started (for tests)
+	tmpSeq atomic.Uint64 // numbers this Lock's temp files
+	syncs  atomic.Int64  // term-change writes made durable (for tests)
+	probes atomic.Int64  // prober goroutines started (for tests)
 
 	// testProbing, when set by a test, receives for each watch that waits
 	// on a liveness lock whether it joined a running prober.
@@ -122,9 +124,10 @@ func New(path, identity string, opts ...Option) (*Lock, error) {
 		dir:      filepath.Clean(dir),
 		base:     base,
 		lockPath: abs + ".lock",
-		tmpPath:  abs + ".tmp",
+		tmpBase:  abs + ".tmp." + newIncarnation()[:8] + ".",
 		livePath: livePathFor(abs, identity),
 		mode:     o.mode,
+		writing:  make(chan struct{}, 1),
 	}, nil
 }
 
@@ -161,23 +164,19 @@ func (l *Lock) Create(ctx context.Context, r core.Record) (core.Version, error) 
 	if err := l.check(ctx, "create"); err != nil {
 		return "", err
 	}
-	unlock, err := l.lockSidecar(ctx)
+	if st, err := l.load(); err == nil {
+		if st.rec.HolderIdentity != l.identity {
+			l.loseLive(ctx)
+		}
+		return "", fmt.Errorf("file: create %s: a record exists: %w", l.path, core.ErrConflict)
+	} else if !errors.Is(err, core.ErrNotFound) {
+		return "", err
+	}
+	w, err := l.prepare(r, newIncarnation(), 1, true)
 	if err != nil {
 		return "", err
 	}
-	defer unlock()
-	st, err := l.load()
-	switch {
-	case err == nil:
-		l.settleLive(st.rec.HolderIdentity)
-		return "", fmt.Errorf("file: create %s: %w", l.path, core.ErrConflict)
-	case !errors.Is(err, core.ErrNotFound):
-		return "", err
-	}
-	if err := l.check(ctx, "create"); err != nil {
-		return "", err
-	}
-	return l.write(ctx, r, newIncarnation(), 1, true)
+	return l.commit(ctx, &w, "")
 }
 
 // Update replaces the record if it is still at version v, and returns the
@@ -189,65 +188,34 @@ func (l *Lock) Update(ctx context.Context, r core.Record, v core.Version) (core.
 	if err := l.check(ctx, "update"); err != nil {
 		return "", err
 	}
-	unlock, err := l.lockSidecar(ctx)
-	if err != nil {
-		return "", err
-	}
 	st, err := l.load()
 	switch {
 	case errors.Is(err, core.ErrNotFound):
-		l.settleLive("")
-		unlock()
+		l.loseLive(ctx)
 		return "", fmt.Errorf("file: update %s: the record was deleted: %w", l.path, core.ErrConflict)
 	case err != nil:
-		unlock()
 		return "", err
 	case st.version != v:
-		l.settleLive(st.rec.HolderIdentity)
-		unlock()
+		// Versions never repeat: once the record left v it never comes
+		// back, so a read without the lock is enough to refuse.
+		if st.rec.HolderIdentity != l.identity {
+			l.loseLive(ctx)
+		}
 		return "", fmt.Errorf("file: update %s: at version %s, not %s: %w", l.path, st.version, v, core.ErrConflict)
-	}
-	if err := l.check(ctx, "update"); err != nil {
-		unlock()
-		return "", err
 	}
 	inc, n := st.incarnation, st.counter+1
 	if inc == "" { // written by another program: start a new incarnation
 		inc, n = newIncarnation(), 1
 	}
-	nv, err := l.write(ctx, r, inc, n, r.Term != st.rec.Term)
-	unlock()
+	w, err := l.prepare(r, inc, n, r.Term != st.rec.Term)
+	if err != nil {
+		return "", err
+	}
+	nv, err := l.commit(ctx, &w, v)
 	if prev := st.rec.HolderIdentity; err == nil && prev != "" && prev != l.identity && prev != r.HolderIdentity {
 		sweepLive(livePathFor(l.path, prev))
 	}
 	return nv, err
-}
-
-// write installs r as the next record, under the sidecar lock. Before a
-// record that names this Lock's identity becomes visible, the liveness lock
-// is held; after one that does not, it is let go. durable fsyncs the file
-// and the directory.
-func (l *Lock) write(ctx context.Context, r core.Record, inc string, n uint64, durable bool) (core.Version, error) {
-	bp := bufPool.Get().(*[]byte)
-	defer bufPool.Put(bp)
-	buf := encode((*bp)[:0], r, inc, n)
-	*bp = buf
-	if len(buf) > core.MaxRecordSize {
-		return "", fmt.Errorf("file: %s: the encoded record is %d bytes, more than core.MaxRecordSize", l.path, len(buf))
-	}
-	mine := r.HolderIdentity == l.identity
-	if mine {
-		if err := l.holdLive(ctx); err != nil {
-			return "", err
-		}
-	}
-	if err := l.install(buf, durable); err != nil {
-		return "", err
-	}
-	if !mine {
-		l.dropLive()
-	}
-	return versionOf(buf, inc, n), nil
 }
 
 // check returns an error when the Lock is closed or ctx is done.
@@ -264,10 +232,17 @@ func (l *Lock) check(ctx context.Context, op string) error {
 	return nil
 }
 
-// lockSidecar takes the exclusive lock on the sidecar lock file, creating
-// it if needed, and returns the function that lets it go.
-func (l *Lock) lockSidecar(ctx context.Context) (func(), error) {
-	f, err := l.sidecar.openLocked(ctx, l.lockPath, l.mode)
+// lockFor takes the exclusive lock that guards writes from version v:
+// PATH.lock.V, or PATH.lock for a Create (v is ""). It returns the function
+// that lets it go.
+func (l *Lock) lockFor(ctx context.Context, v core.Version) (func(), error) {
+	path, verify := l.lockPath, true
+	if v != "" {
+		// Only a past version's lock file is ever deleted, and whoever locks
+		// one finds the record moved: no need to check it is still there.
+		path, verify = l.lockPath+"."+string(v), false
+	}
+	f, err := l.sidecar.openLocked(ctx, path, l.mode, verify)
 	if err != nil {
 		if _, serr := os.Stat(l.dir); errors.Is(serr, fs.ErrNotExist) {
 			return nil, fmt.Errorf("file: %s: the directory %s does not exist: %w", l.path, l.dir, serr)
@@ -276,6 +251,21 @@ func (l *Lock) lockSidecar(ctx context.Context) (func(), error) {
 	}
 	return func() { unlockClose(f) }, nil
 }
+
+// startWrite waits, with ctx, until no other write of this Lock runs: a
+// Lock's writes, and its decisions about its liveness lock, happen one at
+// a time.
+func (l *Lock) startWrite(ctx context.Context, op string) error {
+	select {
+	case l.writing <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("file: %s %s: %w", op, l.path, ctx.Err())
+	}
+}
+
+// endWrite ends what startWrite began.
+func (l *Lock) endWrite() { <-l.writing }
 
 // Close lets go of the liveness lock, as the end of the process would, and
 // stops the watches. Call it only once this candidate no longer campaigns:

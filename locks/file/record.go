@@ -190,40 +190,6 @@ func (l *Lock) readError(err error) error {
 	return describe("file: "+l.path+": reading the record", err)
 }
 
-// install writes data to the temp file and renames it over the record
-// file, so that readers see the old record or the new one, never a part.
-// durable fsyncs the temp file before the rename and the directory after.
-func (l *Lock) install(data []byte, durable bool) error {
-	f, err := os.OpenFile(l.tmpPath, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, l.mode)
-	if err != nil {
-		return describe("file: "+l.path+": writing the record", err)
-	}
-	err = f.Chmod(l.mode) // exactly the mode asked for, whatever the umask
-	if err == nil {
-		_, err = writeFile(f, data)
-	}
-	if err == nil && durable {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr // NFS reports some write errors only here
-	}
-	if err == nil {
-		err = os.Rename(l.tmpPath, l.path)
-	}
-	if err != nil {
-		os.Remove(l.tmpPath)
-		return describe("file: "+l.path+": writing the record", err)
-	}
-	if durable {
-		if err := syncDir(l.dir); err != nil {
-			return describe("file: "+l.path+": the record was written but its directory could not be synced", err)
-		}
-		l.syncs.Add(1)
-	}
-	return nil
-}
-
 // describe prefixes err with what was being done, and spells out the path
 // and operation of a *fs.PathError so that the message names the file.
 func describe(what string, err error) error {
