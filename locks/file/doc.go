@@ -12,7 +12,9 @@
 //
 //	PATH             the record: one JSON object (core.AppendRecord) plus a
 //	                 "fileVersion" member, readable with cat
-//	PATH.lock        empty; every read-compare-write holds its flock
+//	PATH.lock.V      empty; guards the writes from version V of the record,
+//	                 deleted once the record has moved past V
+//	PATH.lock        empty; guards Create
 //	PATH.tmp.R.N     a next record, written then renamed over PATH
 //	PATH.live.ID     empty; the liveness lock of the holder named ID (an
 //	                 identity that is not short lowercase [a-z0-9._-] is
@@ -20,30 +22,40 @@
 //
 // All are created with mode 0644 unless WithMode says otherwise. Every
 // candidate needs read access to the files and write access to the
-// directory. Never delete PATH.lock while candidates run: two of them could
-// then each hold "the" lock. The liveness files come and go by themselves.
+// directory. Do not delete PATH.lock or the file of the current version
+// while candidates run: two of them could then each hold "the" lock. The
+// other files come and go by themselves; after a crash, a few may stay
+// until the next change of term cleans them up.
 //
 // # Compare-and-swap
 //
 // Create and Update write the new record to a temp file of their own in the
-// same directory (fsynced when the term changes), then take an exclusive
-// flock on PATH.lock (LockFileEx on Windows), read PATH, compare its
-// version with the one given, and rename the temp file over PATH. A reader
+// same directory (fsynced when the term changes). Then they take an
+// exclusive flock (LockFileEx on Windows) on the lock file of the version
+// they write from, PATH.lock.V (PATH.lock for a Create), read PATH, check
+// that it is still at V, and rename the temp file over PATH. A reader
 // (Get) takes no lock and sees the old record or the new one, never a part
-// of either. The lock is held only to read, compare and rename (some tens
-// of microseconds), because a candidate stopped (SIGSTOP) while it holds it
-// stalls every other candidate's writes until it resumes or dies.
-// Each operation opens its own descriptor, because a flock belongs to an
-// open file description: goroutines and Locks of one process exclude each
-// other as processes do. Waiting for the flock honours the context (see
-// "Blocked waits" below).
+// of either. Each operation opens its own descriptor, because a flock
+// belongs to an open file description: goroutines and Locks of one process
+// exclude each other as processes do. Waiting for a flock honours the
+// context (see "Blocked waits" below).
+//
+// Writers from the same version exclude each other; a writer from another
+// version finds, under its lock, that the record is not at its version and
+// gives up. Why a lock file per version: a candidate stopped (SIGSTOP)
+// while it holds a lock stalls everyone who needs that lock. Stopped right
+// after its rename (the likeliest moment: the rename wakes the watchers,
+// which preempt it), it holds only the lock of a version that is already
+// past, which nobody needs again. Only a candidate stopped between its
+// check and its rename, a window of microseconds, stalls the writers from
+// that version until it resumes or dies, as a compare-and-swap must.
 //
 // A write that changes the term, and every Create, fsyncs the temp file
-// before the rename and the directory after it, before it returns: the fencing
-// token never goes back after a power loss. A renewal (same term) does not
-// fsync; after a power loss the file holds a recent renewal or, on file
-// systems that order data before the rename (ext4's default), the last
-// durable one.
+// before the rename and the directory after it, before it returns: the
+// fencing token never goes back after a power loss. A renewal (same term)
+// does not fsync; after a power loss the file holds a recent renewal or,
+// on file systems that order data before the rename (ext4's default), the
+// last durable one.
 //
 // # Versions
 //
@@ -64,10 +76,10 @@
 //
 // While a candidate holds the lease, its Lock holds the flock on its
 // liveness file PATH.live.ID: it takes it before it writes a record that
-// names it (under PATH.lock), and lets it go only after it wrote one that
-// does not (a release, or a lost compare-and-swap), deleting the file
-// first. The kernel lets go of a flock when its process ends, however it
-// ends. Watch, given the version v of a record that names another holder
+// names it (under the version's lock), and lets it go only after it wrote
+// one that does not (a release, or a lost compare-and-swap), deleting the
+// file first. The kernel lets go of a flock when its process ends, however
+// it ends. Watch, given the version v of a record that names another holder
 // H, blocks in the kernel on H's liveness lock (one goroutine, blocked in
 // flock: nothing spins or polls). When the lock is granted, it checks that
 // the file it locked is still the one at H's liveness path, and reads the
@@ -96,13 +108,15 @@
 // # Blocked waits
 //
 // A blocking flock cannot be interrupted. An operation whose context ends
-// while it waits for PATH.lock returns the context's error; its wait goes
+// while it waits for a lock file returns the context's error; its wait goes
 // on in a goroutine that lets go of the lock as soon as it gets it. While
 // such a wait is outstanding, the Lock's later operations wait for it (with
 // their contexts) instead of starting another, so a Lock leaves at most one
 // such goroutine per caller that gave up, and only while another process
-// keeps PATH.lock (that process is stopped in the middle of a write). A
-// watch waits on a holder's liveness lock in one goroutine per Lock and
+// keeps that lock (it is stopped in the middle of a write). The writes of
+// one Lock happen one at a time.
+//
+// A watch waits on a holder's liveness lock in one goroutine per Lock and
 // liveness file, shared by all the watches on that holder; a cancelled
 // watch leaves that goroutine blocked until the holder lets go of the lock
 // (it releases, ends, or is killed), then it returns. Each blocked
