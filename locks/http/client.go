@@ -209,12 +209,9 @@ func (l *Lock) send(ctx context.Context, method, target string, body []byte, ext
 	}
 	base := ctx
 	if method == http.MethodPut || method == http.MethodDelete {
-		base = context.WithoutCancel(ctx)
-		if dl, ok := ctx.Deadline(); ok {
-			var cancel context.CancelFunc
-			base, cancel = context.WithDeadline(base, dl)
-			defer cancel()
-		}
+		var cancel context.CancelFunc
+		base, cancel = detach(ctx)
+		defer cancel()
 	}
 	rctx, cancel := context.WithTimeout(base, l.timeout+extra)
 	defer cancel()
@@ -236,6 +233,16 @@ func (l *Lock) send(ctx context.Context, method, target string, body []byte, ext
 		r.body, r.tooLarge = b[:l.maxBody], true
 	}
 	return r, nil
+}
+
+// detach returns a context that keeps ctx's deadline and values but not
+// its cancellation, for work that must finish once started.
+func detach(ctx context.Context) (context.Context, context.CancelFunc) {
+	d := context.WithoutCancel(ctx)
+	if dl, ok := ctx.Deadline(); ok {
+		return context.WithDeadline(d, dl)
+	}
+	return d, func() {}
 }
 
 // newRequest builds a request with the Lock's headers, then calls the hook.

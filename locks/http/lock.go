@@ -110,7 +110,13 @@ func (l *Lock) put(ctx context.Context, target string, body []byte, cond, value 
 // lost: the caller gets core.ErrConflict, which is the truth about the
 // record now (it is no longer at our write). A HEAD would not be safe: it
 // cannot tell our write from a later one.
+//
+// The read-back is not aborted when ctx is cancelled (its deadline still
+// holds): the write happened, and its caller is better served by its
+// version than by an error.
 func (l *Lock) learnETag(ctx context.Context, target string, body []byte) (core.Version, error) {
+	ctx, cancel := detach(ctx)
+	defer cancel()
 	resp, err := l.send(ctx, http.MethodGet, target, nil, 0)
 	if err != nil {
 		return "", fmt.Errorf("httplock: PUT %s answered without an ETag, reading it back: %w", redact(target), err)
