@@ -93,6 +93,7 @@ func (s *Sim) crash(p *proc) {
 func (s *Sim) exit(p *proc) {
 	p.alive, p.paused, p.open = false, false, false
 	for _, e := range p.deferred {
+		e.at = s.now
 		s.q.push(e) // stale now; pushed back so that their ops are released
 	}
 	p.deferred = p.deferred[:0]

@@ -64,6 +64,29 @@ func (s *Sim) observe(p *proc) {
 	}
 }
 
+// sample checks (a) once more at this event boundary, directly: it asks
+// every live machine IsLeader(its local now) and counts the leaders. It
+// also cross-checks the intervals that observe keeps.
+func (s *Sim) sample() {
+	leaders := 0
+	for i := range s.p.n {
+		q := &s.procs[i]
+		if !q.alive || !q.started {
+			continue
+		}
+		lead := q.m.IsLeader(epoch.Add(time.Duration(q.clk.local(s.now))))
+		if lead != (q.open && s.now < q.ivEnd) {
+			s.violate("observer", fmt.Sprintf("%s: IsLeader=%v but the observer's interval says %v", q.ident, lead, !lead))
+		}
+		if lead {
+			leaders++
+		}
+	}
+	if leaders > 1 {
+		s.violate("a", fmt.Sprintf("%d candidates answer IsLeader(now)=true at %s", leaders, fmtTrue(s.now)))
+	}
+}
+
 // openIv opens p's leadership interval now and checks (a), (b), (c).
 func (s *Sim) openIv(p *proc, local int64) {
 	p.open, p.ivStart, p.ivTerm = true, s.now, p.m.Term()

@@ -83,6 +83,7 @@ type params struct {
 	rmax   float64 // the fastest clock rate
 
 	steady bool // fault-free, TermLimit 0: one term for the whole run
+	edge   bool // clock rates at rho^0.999 apart, tiny latencies
 	watch  bool // the store notifies waiting candidates (a core.Watcher)
 	init   initKind
 
@@ -125,21 +126,28 @@ func roundMs(d float64) time.Duration {
 	return time.Duration(math.Ceil(d/1e6)) * time.Millisecond
 }
 
-// drawTimings picks RetryPeriod, RenewDeadline and LeaseDuration in whole
-// milliseconds that pass core.Config.Validate.
+// drawTimings picks RetryPeriod, RenewDeadline and LeaseDuration that pass
+// core.Config.Validate: mostly whole milliseconds, in a quarter of the runs
+// any number of nanoseconds.
 func drawTimings(r *rand.Rand, cfg *core.Config) {
-	rp := roundMs(logUniform(r, 20e6, 2e9))
-	rd := roundMs(float64(rp) * (core.JitterFactor + uniform(r, 0.02, 1.5)))
+	round := roundMs
+	if r.IntN(4) == 0 {
+		// Any nanosecond count: the record rounds the lease up to a
+		// millisecond, which followers then wait out.
+		round = func(d float64) time.Duration { return time.Duration(math.Ceil(d)) }
+	}
+	rp := round(logUniform(r, 2e6, 2e9))
+	rd := round(float64(rp) * (core.JitterFactor + uniform(r, 0.02, 1.5)))
 	ratio := uniform(r, 1.05, 3)
 	if r.IntN(5) == 0 {
 		ratio = uniform(r, 1.002, 1.05) // barely above RenewDeadline
 	}
-	ld := roundMs(float64(rd) * ratio)
+	ld := round(float64(rd) * ratio)
 	for time.Duration(float64(rp)*core.JitterFactor) >= rd {
-		rd += time.Millisecond
+		rd++
 	}
 	if ld <= rd {
-		ld = rd + time.Millisecond
+		ld = rd + 1
 	}
 	cfg.RetryPeriod, cfg.RenewDeadline, cfg.LeaseDuration = rp, rd, ld
 }
@@ -152,10 +160,13 @@ func drawTimings(r *rand.Rand, cfg *core.Config) {
 func drawClocks(r *rand.Rand, p *params, c Control) {
 	rho := float64(p.cfg.LeaseDuration) / float64(p.cfg.RenewDeadline)
 	span := 0.98 * math.Log(rho) // log(max/min)
-	if c == ControlFastClocks {
+	switch {
+	case c == ControlFastClocks:
 		span = math.Log(rho * uniform(r, 1.3, 2))
+	case p.edge:
+		span = 0.999 * math.Log(rho)
 	}
-	extremes := c == ControlFastClocks || r.IntN(2) == 0
+	extremes := c == ControlFastClocks || p.edge || r.IntN(2) == 0
 	p.rmin, p.rmax = math.Inf(1), 0
 	for i := range p.n {
 		u := uniform(r, -span/2, span/2)
@@ -177,9 +188,10 @@ func drawParams(r *rand.Rand, c Control) params {
 	var p params
 	p.n = 3 + r.IntN(3)
 	drawTimings(r, &p.cfg)
+	p.steady = c == ControlNone && r.IntN(16) == 0
+	p.edge = c == ControlNone && !p.steady && r.IntN(8) == 0
 	drawClocks(r, &p, c)
 	rp, rd := float64(p.cfg.RetryPeriod), float64(p.cfg.RenewDeadline)
-	p.steady = c == ControlNone && r.IntN(16) == 0
 	p.watch = r.IntN(2) == 0
 	p.init = initKind(r.IntN(3))
 	// Normal latency: small enough, with the fastest clock, for a renewal
@@ -188,6 +200,9 @@ func drawParams(r *rand.Rand, c Control) params {
 	p.latMax = int64(rp * logUniform(r, 0.001, 0.3))
 	if cap := int64((rd - rp) / (4 * p.rmax)); p.latMax > cap && (p.steady || r.IntN(5) != 0) {
 		p.latMax = cap
+	}
+	if p.edge {
+		p.latMax = int64(logUniform(r, 1e3, 1e5))
 	}
 	p.latMax = max(p.latMax, 1000)
 	p.restartMax = 2 * int64(p.cfg.LeaseDuration)
@@ -241,6 +256,6 @@ func drawFaults(r *rand.Rand, p *params) {
 func failoverBound(p *params) int64 {
 	rp := p.cfg.RetryPeriod
 	jitter := rp + (time.Duration(float64(rp)*core.JitterFactor) - rp)
-	local := float64(p.cfg.LeaseDuration + jitter)
+	local := float64(roundLease(p.cfg.LeaseDuration) + jitter)
 	return int64(math.Ceil(local/p.rmin)) + 7*p.latMax + 16
 }

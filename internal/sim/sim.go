@@ -37,6 +37,10 @@ type Options struct {
 	// show the check can fail. 0 means 1.
 	boundScale float64
 
+	// steadyFaults gives the fault-free runs (TermLimit 0) resignations
+	// nonetheless; tests use it to show that check (d) can fail.
+	steadyFaults bool
+
 	// limitScale scales the TermLimit that check (d) holds the leader to;
 	// tests shrink it to show the check can fail. 0 means 1.
 	limitScale float64
@@ -246,9 +250,14 @@ func (s *Sim) Run(seed uint64, opt Options) Result {
 		if e.at > s.p.maxTime {
 			break
 		}
+		if e.at < s.now {
+			s.violate("driver", "the simulation's time went back")
+			break
+		}
 		s.now = e.at
 		s.res.Events++
 		s.dispatch(e)
+		s.sample()
 		if s.res.Elections >= s.p.target {
 			break
 		}
@@ -268,6 +277,10 @@ func (s *Sim) reset(seed uint64, opt Options) {
 		s.opt.TraceTail = 40
 	}
 	s.p = drawParams(s.rng, opt.Control)
+	if opt.steadyFaults && s.p.steady {
+		s.p.faultGap = s.p.maxTime / 4
+		s.p.weights = [4]uint32{faultResign: 1}
+	}
 	if opt.boundScale > 0 {
 		s.p.bound = int64(float64(s.p.bound) * opt.boundScale)
 	}
