@@ -24,6 +24,7 @@ type serveFlags struct {
 	tokenFile string
 	maxLease  time.Duration
 	maxWait   time.Duration
+	maxLocks  int
 	tlsCert   string
 	tlsKey    string
 	quiet     bool
@@ -67,6 +68,7 @@ SIGINT or SIGTERM stops the server gracefully.
 			fs.DurationVar(&o.maxLease, "max-lease", httplock.DefaultMaxLease,
 				"longest lease a record may hold, e.g. 30s, 2m; also how long writes\nare refused after a start without --data")
 			fs.DurationVar(&o.maxWait, "max-wait", httplock.DefaultMaxWait, "longest wait of a long-poll (Prefer: wait=N)")
+			fs.IntVar(&o.maxLocks, "max-locks", httplock.DefaultMaxLocks, "most lock records kept; creates beyond get 507")
 			fs.StringVar(&o.tlsCert, "tls-cert", "", "PEM certificate `FILE` for HTTPS (with --tls-key)")
 			fs.StringVar(&o.tlsKey, "tls-key", "", "PEM private key `FILE` for HTTPS (with --tls-cert)")
 			fs.BoolVar(&o.quiet, "quiet", false, "log errors only")
@@ -84,7 +86,7 @@ func (o *serveFlags) run(ctx context.Context, e *env, args []string) int {
 	}
 	log := o.logger(e.stderr)
 	cfg := httplock.ServerConfig{
-		DataDir: o.data, MaxLease: o.maxLease, MaxWait: o.maxWait, Logger: log,
+		DataDir: o.data, MaxLease: o.maxLease, MaxWait: o.maxWait, MaxLocks: o.maxLocks, Logger: log,
 	}
 	if o.tokenFile != "" {
 		tokens, err := httplock.ReadTokenFile(o.tokenFile)
@@ -131,6 +133,8 @@ func (o serveFlags) check(e *env, args []string) (int, bool) {
 		return usage("--max-lease %v must be positive", o.maxLease)
 	case o.maxWait <= 0:
 		return usage("--max-wait %v must be positive", o.maxWait)
+	case o.maxLocks <= 0:
+		return usage("--max-locks %d must be positive", o.maxLocks)
 	case (o.tlsCert == "") != (o.tlsKey == ""):
 		return usage("--tls-cert and --tls-key go together")
 	case o.quiet && o.debug:
