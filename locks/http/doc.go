@@ -74,7 +74,7 @@
 //     constant time: 401 with WWW-Authenticate without a token, 403 with a
 //     wrong one.
 //   - Persistence (ServerConfig.DataDir) with atomic, fsynced writes.
-//     Without it, writes get 503 with Retry-After for MaxLease after a
+//     Without it, valid writes get 503 with Retry-After for MaxLease after a
 //     start, so that a lease granted before a restart is never granted
 //     twice (see NewServer for why persistence needs no such wait).
 //

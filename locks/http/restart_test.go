@@ -34,8 +34,8 @@ func TestRestartWithoutData(t *testing.T) {
 	_, u := startAt(t, ServerConfig{Now: c.Now})
 	expect503 := func(u, retry string) {
 		t.Helper()
-		for _, m := range []string{"PUT", "DELETE"} {
-			code, h, body := do(t, m, u+"x", record("a", 1), "If-None-Match", "*", "If-Match", `"e"`)
+		for m, hdr := range map[string][]string{"PUT": {"If-None-Match", "*"}, "DELETE": {"If-Match", `"e"`}} {
+			code, h, body := do(t, m, u+"x", record("a", 1), hdr...)
 			if code != 503 || h.Get("Retry-After") != retry {
 				t.Errorf("%s right after a start: %d, Retry-After %q, %q; want 503, Retry-After %s", m, code, h.Get("Retry-After"), body, retry)
 			}
@@ -44,6 +44,19 @@ func TestRestartWithoutData(t *testing.T) {
 	expect503(u, "60")
 	if code, _, _ := do(t, "GET", u+"x", ""); code != 404 {
 		t.Errorf("GET during the refusal: %d; want 404 (reads are allowed)", code)
+	}
+	for _, c := range []struct {
+		body string
+		hdr  []string
+		want int
+	}{
+		{record("a", 1), nil, 428},
+		{"junk", []string{"If-None-Match", "*"}, 400},
+		{`{"leaseDurationMs":60001}`, []string{"If-None-Match", "*"}, 400},
+	} {
+		if code, _, _ := do(t, "PUT", u+"x", c.body, c.hdr...); code != c.want {
+			t.Errorf("invalid PUT %q %v during the refusal: %d; want %d (a bad request is told so first)", c.body, c.hdr, code, c.want)
+		}
 	}
 	c.Advance(59*time.Second + time.Millisecond)
 	expect503(u, "1")

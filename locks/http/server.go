@@ -93,7 +93,7 @@ type Server struct {
 // NewServer validates cfg and returns a Server. With DataDir, it loads the
 // records stored there and refuses to start on a file it cannot read.
 //
-// Without DataDir, the server answers every write (PUT, DELETE) with 503
+// Without DataDir, the server answers every valid write (PUT, DELETE) with 503
 // and Retry-After until MaxLease has passed since NewServer: a restarted
 // server has forgotten its records, and a candidate must not be granted a
 // lease that a holder from before the restart may still be using (every

@@ -140,16 +140,16 @@ func (s *Server) serveRecord(w http.ResponseWriter, st *state) {
 
 // put answers PUT: a create with If-None-Match: * (201), or a
 // compare-and-swap with If-Match (200), each with the new ETag.
+//
+// A request that is wrong in itself (no precondition, a bad record) gets its
+// 4xx even while writes are refused after a start; a valid one gets 503.
 func (s *Server) put(w http.ResponseWriter, r *http.Request, name string) {
-	if s.refuseWrite(w) {
-		return
-	}
 	create, tags, ok := putPrecondition(w, r)
 	if !ok {
 		return
 	}
 	body, ok := s.readRecord(w, r)
-	if !ok {
+	if !ok || s.refuseWrite(w) {
 		return
 	}
 	for {
@@ -224,12 +224,12 @@ func (s *Server) dropIfEmpty(name string, e *entry, cur *state) {
 // delete answers DELETE with If-Match: 204, 412 on a mismatch or a missing
 // record, 428 without If-Match. Probes clean up with it.
 func (s *Server) delete(w http.ResponseWriter, r *http.Request, name string) {
-	if s.refuseWrite(w) {
-		return
-	}
 	tags, ok := r.Header.Values("If-Match"), len(r.Header.Values("If-Match")) > 0
 	if !ok || matchAny(parseTags(tags), "*") {
 		fail(w, http.StatusPreconditionRequired, `DELETE needs If-Match: "etag"`)
+		return
+	}
+	if s.refuseWrite(w) {
 		return
 	}
 	e, _ := s.entryFor(name, false)
