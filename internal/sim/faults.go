@@ -121,7 +121,7 @@ func (s *Sim) pause(p *proc) {
 	if p.paused {
 		return
 	}
-	ld := float64(s.p.cfg.LeaseDuration) / s.p.rmin
+	ld := float64(s.p.lease) / s.p.rmin
 	d := int64(ld * (1 + 2*s.rng.Float64()))
 	if s.rng.IntN(3) == 0 {
 		d = s.rng.Int64N(int64(ld)) // a shorter one
@@ -174,14 +174,14 @@ func (s *Sim) traceInput(p *proc, local int64, in core.Input) {
 // traceParams prints the run's parameters at the start of a trace.
 func (s *Sim) traceParams() {
 	p := &s.p
-	c := p.cfg
-	s.opt.Trace(fmt.Sprintf("seed %d control=%s n=%d lease=%s renew=%s retry=%s termLimit=%s once=%v watch=%v steady=%v",
-		s.res.Seed, s.opt.Control, p.n, c.LeaseDuration, c.RenewDeadline, c.RetryPeriod, c.TermLimit, c.Once, p.watch, p.steady))
+	s.opt.Trace(fmt.Sprintf("seed %d control=%s n=%d watch=%v steady=%v edge=%v mixed=%v init=%d",
+		s.res.Seed, s.opt.Control, p.n, p.watch, p.steady, p.edge, p.mixed, p.init))
 	s.opt.Trace(fmt.Sprintf("  latency<=%s errors=%.3f lost=%.3f slow=%.4f faultGap=%s weights(crash,pause,resign,stop)=%v failoverBound=%s",
 		time.Duration(p.latMax), float64(p.pErr)/(1<<32), float64(p.pLost)/(1<<32), float64(p.pSlow)/(1<<32),
 		time.Duration(p.faultGap), p.weights, time.Duration(p.bound)))
 	for i := range p.n {
-		k := p.clocks[i]
-		s.opt.Trace(fmt.Sprintf("  p%d clock offset=%s rate=%.6f", i, time.Duration(k.off), k.rate()))
+		k, c := p.clocks[i], p.cfgs[i]
+		s.opt.Trace(fmt.Sprintf("  p%d clock offset=%s rate=%.6f lease=%s renew=%s retry=%s termLimit=%s once=%v",
+			i, time.Duration(k.off), k.rate(), c.LeaseDuration, c.RenewDeadline, c.RetryPeriod, c.TermLimit, c.Once))
 	}
 }

@@ -122,7 +122,7 @@ func (s *Sim) closeIv(p *proc, at int64) {
 // checkTermLimit checks (d): the leader's authority never reaches past
 // TermLimit after it issued the write that acquired its term, on its clock.
 func (s *Sim) checkTermLimit(p *proc, local int64) {
-	tl := s.p.cfg.TermLimit
+	tl := s.p.cfgs[p.slot].TermLimit
 	if tl <= 0 {
 		return
 	}

@@ -77,7 +77,10 @@ const (
 // params is everything a run draws from its seed before it starts.
 type params struct {
 	n      int
-	cfg    core.Config // Identity and Rand are set per process
+	cfgs   [maxSlots]core.Config // per slot; Identity and Rand are set per process
+	mixed  bool                  // the slots have different timings
+	rho    float64               // min over slots of LeaseDuration/RenewDeadline
+	lease  time.Duration         // the longest LeaseDuration
 	clocks [maxSlots]clock
 	rmin   float64 // the slowest clock rate
 	rmax   float64 // the fastest clock rate
@@ -88,16 +91,17 @@ type params struct {
 	init   initKind
 
 	latMax  int64  // largest normal latency, true ns
-	slowMax int64  // largest latency of a slow (faulty) operation
+	slowMax int64  // largest extra latency of a slow (faulty) operation
 	pErr    uint32 // per operation, out of 2^32: a lock error, not applied
 	pLost   uint32 // applied, but the answer is lost (an error)
-	pSlow   uint32 // latency up to slowMax
+	pSlow   uint32 // latency up to slowMax more
+	pEdge   uint32 // the answer comes exactly at the call's deadline
 
 	faultGap   int64     // mean true time between process faults; 0: none
 	weights    [4]uint32 // crash, pause, resign, stop
 	restartMax int64
 	pNewIdent  uint32
-	shortLease time.Duration // ControlShortLease: the lease written
+	shortLease float64 // ControlShortLease: the lease written, as a fraction of RenewDeadline
 
 	target  int   // elections after which a run ends
 	maxTime int64 // true time after which a run ends
@@ -127,16 +131,16 @@ func roundMs(d float64) time.Duration {
 }
 
 // drawTimings picks RetryPeriod, RenewDeadline and LeaseDuration that pass
-// core.Config.Validate: mostly whole milliseconds, in a quarter of the runs
-// any number of nanoseconds.
-func drawTimings(r *rand.Rand, cfg *core.Config) {
+// core.Config.Validate, with RetryPeriod in [lo, hi): mostly whole
+// milliseconds, in a quarter of the runs any number of nanoseconds.
+func drawTimings(r *rand.Rand, cfg *core.Config, lo, hi float64) {
 	round := roundMs
 	if r.IntN(4) == 0 {
 		// Any nanosecond count: the record rounds the lease up to a
 		// millisecond, which followers then wait out.
 		round = func(d float64) time.Duration { return time.Duration(math.Ceil(d)) }
 	}
-	rp := round(logUniform(r, 2e6, 2e9))
+	rp := round(logUniform(r, lo, hi))
 	rd := round(float64(rp) * (core.JitterFactor + uniform(r, 0.02, 1.5)))
 	ratio := uniform(r, 1.05, 3)
 	if r.IntN(5) == 0 {
@@ -152,19 +156,39 @@ func drawTimings(r *rand.Rand, cfg *core.Config) {
 	cfg.RetryPeriod, cfg.RenewDeadline, cfg.LeaseDuration = rp, rd, ld
 }
 
+// drawConfigs gives every slot its configuration: the same for all, or,
+// in a quarter of the runs, timings of its own around a common base, as in
+// a rolling change of configuration (followers time a lease by the
+// holder's leaseDurationMs, not their own).
+func drawConfigs(r *rand.Rand, p *params) {
+	var base core.Config
+	drawTimings(r, &base, 2e6, 2e9)
+	p.mixed = r.IntN(4) == 0
+	p.rho, p.lease = math.Inf(1), 0
+	for i := range p.n {
+		c := base
+		if p.mixed {
+			rp := float64(base.RetryPeriod)
+			drawTimings(r, &c, rp/2, rp*2)
+		}
+		p.cfgs[i] = c
+		p.rho = min(p.rho, float64(c.LeaseDuration)/float64(c.RenewDeadline))
+		p.lease = max(p.lease, c.LeaseDuration)
+	}
+}
+
 // drawClocks gives every slot an offset of up to three hours either way and
 // a rate. Within the assumption the rates lie in [rho^-h, rho^h] with
-// h = 0.49 (so max/min <= rho^0.98, rho = LeaseDuration/RenewDeadline); half
-// the runs put one clock at each end. ControlFastClocks stretches the
-// range to rho × [1.3, 2].
+// h = 0.49 (so max/min <= rho^0.98); half the runs put one clock at each
+// end. Edge runs use h = 0.4995. ControlFastClocks stretches the range to
+// rho × [1.3, 2].
 func drawClocks(r *rand.Rand, p *params, c Control) {
-	rho := float64(p.cfg.LeaseDuration) / float64(p.cfg.RenewDeadline)
-	span := 0.98 * math.Log(rho) // log(max/min)
+	span := 0.98 * math.Log(p.rho) // log(max/min)
 	switch {
 	case c == ControlFastClocks:
-		span = math.Log(rho * uniform(r, 1.3, 2))
+		span = math.Log(p.rho * uniform(r, 1.3, 2))
 	case p.edge:
-		span = 0.999 * math.Log(rho)
+		span = 0.999 * math.Log(p.rho)
 	}
 	extremes := c == ControlFastClocks || p.edge || r.IntN(2) == 0
 	p.rmin, p.rmax = math.Inf(1), 0
@@ -183,38 +207,50 @@ func drawClocks(r *rand.Rand, p *params, c Control) {
 	}
 }
 
-// drawParams draws a run's parameters from r.
-func drawParams(r *rand.Rand, c Control) params {
-	var p params
-	p.n = 3 + r.IntN(3)
-	drawTimings(r, &p.cfg)
-	p.steady = c == ControlNone && r.IntN(16) == 0
-	p.edge = c == ControlNone && !p.steady && r.IntN(8) == 0
-	drawClocks(r, &p, c)
-	rp, rd := float64(p.cfg.RetryPeriod), float64(p.cfg.RenewDeadline)
-	p.watch = r.IntN(2) == 0
-	p.init = initKind(r.IntN(3))
-	// Normal latency: small enough, with the fastest clock, for a renewal
-	// to come back well within RenewDeadline - RetryPeriod, except in a
-	// fifth of the runs, where renewals sometimes miss their deadline.
-	p.latMax = int64(rp * logUniform(r, 0.001, 0.3))
-	if cap := int64((rd - rp) / (4 * p.rmax)); p.latMax > cap && (p.steady || r.IntN(5) != 0) {
+// drawLatency picks the largest normal latency: small enough, with the
+// fastest clock, for a renewal to come back well within RenewDeadline -
+// RetryPeriod, except in a fifth of the runs, where renewals sometimes
+// miss their deadline (and one run in ten, where calls take up to 1.5
+// RetryPeriods).
+func drawLatency(r *rand.Rand, p *params) {
+	rp, slack := math.Inf(1), math.Inf(1)
+	for i := range p.n {
+		c := p.cfgs[i]
+		rp = min(rp, float64(c.RetryPeriod))
+		slack = min(slack, float64(c.RenewDeadline-c.RetryPeriod))
+	}
+	hi := 0.3
+	if !p.steady && r.IntN(10) == 0 {
+		hi = 1.5
+	}
+	p.latMax = int64(rp * logUniform(r, 0.001, hi))
+	if cap := int64(slack / (4 * p.rmax)); p.latMax > cap && (p.steady || r.IntN(5) != 0) {
 		p.latMax = cap
 	}
 	if p.edge {
 		p.latMax = int64(logUniform(r, 1e3, 1e5))
 	}
 	p.latMax = max(p.latMax, 1000)
-	p.restartMax = 2 * int64(p.cfg.LeaseDuration)
+}
+
+// drawParams draws a run's parameters from r.
+func drawParams(r *rand.Rand, c Control) params {
+	var p params
+	p.n = 3 + r.IntN(3)
+	drawConfigs(r, &p)
+	p.steady = c == ControlNone && r.IntN(16) == 0
+	p.edge = c == ControlNone && !p.steady && r.IntN(8) == 0
+	drawClocks(r, &p, c)
+	drawLatency(r, &p)
+	p.watch = r.IntN(2) == 0
+	p.init = initKind(r.IntN(3))
+	p.restartMax = 2 * int64(p.lease)
 	p.pNewIdent = prob(0.5)
-	p.shortLease = roundMs(rd * uniform(r, 0.5, 1))
-	if p.shortLease > p.cfg.RenewDeadline {
-		p.shortLease = p.cfg.RenewDeadline
-	}
+	p.shortLease = uniform(r, 0.5, 1)
 	p.bound = failoverBound(&p)
 	if p.steady {
 		p.target = 1 << 30
-		p.maxTime = 300 * int64(p.cfg.LeaseDuration)
+		p.maxTime = 300 * int64(p.lease)
 		return p
 	}
 	drawFaults(r, &p)
@@ -222,7 +258,7 @@ func drawParams(r *rand.Rand, c Control) params {
 		p.weights[faultPause] += 10 // a paused leader keeps its authority: the overlap shows
 	}
 	p.target = 100
-	p.maxTime = 2000 * int64(p.cfg.LeaseDuration)
+	p.maxTime = 2000 * int64(p.lease)
 	return p
 }
 
@@ -237,25 +273,35 @@ func drawFaults(r *rand.Rand, p *params) {
 	p.pErr = some(0.05)
 	p.pLost = some(0.05)
 	p.pSlow = some(0.01)
-	p.slowMax = 3 * int64(p.cfg.LeaseDuration)
-	p.faultGap = int64(float64(p.cfg.LeaseDuration) * uniform(r, 1, 20))
+	p.pEdge = some(0.02)
+	p.slowMax = 3 * int64(p.lease)
+	p.faultGap = int64(float64(p.lease) * uniform(r, 1, 20))
 	for i := range p.weights {
 		if r.IntN(4) != 0 {
 			p.weights[i] = 1 + uint32(r.IntN(10))
 		}
 	}
-	if r.IntN(5) < 3 {
-		p.cfg.TermLimit = time.Duration(float64(p.cfg.RetryPeriod) * uniform(r, 1.5, 30))
+	limit := r.IntN(5) < 3
+	tl := uniform(r, 1.5, 30)
+	once := r.IntN(7) == 0
+	for i := range p.n {
+		if limit {
+			p.cfgs[i].TermLimit = time.Duration(float64(p.cfgs[i].RetryPeriod) * tl)
+		}
+		p.cfgs[i].Once = once
 	}
-	p.cfg.Once = r.IntN(7) == 0
 }
 
 // failoverBound is the longest true time from a leader's crash to the next
 // leader when nothing else goes wrong (check c); see doc.go for the
-// derivation: (LeaseDuration + JitterFactor × RetryPeriod) / rmin + 7 × latMax.
+// derivation: (leaseDurationMs + JitterFactor × RetryPeriod) / rmin + 7 × latMax,
+// with the longest lease and retry period of any slot.
 func failoverBound(p *params) int64 {
-	rp := p.cfg.RetryPeriod
-	jitter := rp + (time.Duration(float64(rp)*core.JitterFactor) - rp)
-	local := float64(roundLease(p.cfg.LeaseDuration) + jitter)
-	return int64(math.Ceil(local/p.rmin)) + 7*p.latMax + 16
+	var lease, jitter time.Duration
+	for i := range p.n {
+		c := p.cfgs[i]
+		lease = max(lease, roundLease(c.LeaseDuration))
+		jitter = max(jitter, time.Duration(float64(c.RetryPeriod)*core.JitterFactor))
+	}
+	return int64(math.Ceil(float64(lease+jitter)/p.rmin)) + 7*p.latMax + 16
 }

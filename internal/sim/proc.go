@@ -168,14 +168,25 @@ func (s *Sim) issue(p *proc, a core.Action) {
 		s.res.Counts.SlowOps++
 		lat += s.rng.Int64N(s.p.slowMax + 1)
 	}
+	dl := max(p.clk.toTrue(int64(a.Deadline.Sub(epoch))), s.now)
+	if o.fault == opOK && dl-s.now > lat && s.rng.Uint32() < s.p.pEdge {
+		lat = dl - s.now // the answer and the deadline at the same instant
+	}
 	reply := s.now + lat
 	if o.fault != opErr {
 		o.refs++
 		s.q.push(event{at: s.now + s.rng.Int64N(lat+1), kind: evApply, id: uint32(idx)})
 	}
+	// When the answer and the deadline come at once, either may win, as
+	// in a select: the order of the two pushes decides.
+	deadline := event{at: dl, kind: evDeadline, slot: p.slot, inc: p.inc, id: p.callID}
+	first := dl <= reply && s.rng.IntN(2) == 0
+	if first {
+		s.q.push(deadline)
+	}
 	s.q.push(event{at: reply, kind: evReply, slot: p.slot, inc: p.inc, id: uint32(idx)})
-	if dl := p.clk.toTrue(int64(a.Deadline.Sub(epoch))); dl < reply {
-		s.q.push(event{at: max(dl, s.now), kind: evDeadline, slot: p.slot, inc: p.inc, id: p.callID})
+	if dl <= reply && !first {
+		s.q.push(deadline)
 	}
 	if o.fault != opOK {
 		s.markFault(reply)
@@ -232,7 +243,8 @@ func (s *Sim) write(o *op) {
 	st := &s.st
 	r := o.rec
 	if s.opt.Control == ControlShortLease {
-		r.LeaseDuration = s.p.shortLease
+		rd := s.p.cfgs[o.slot].RenewDeadline
+		r.LeaseDuration = min(roundMs(float64(rd)*s.p.shortLease), rd)
 	}
 	r.LeaseDuration = roundLease(r.LeaseDuration)
 	if msg := st.checkWrite(r, o.inc, o.slot, o.ident, o.issue); msg != "" {

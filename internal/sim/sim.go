@@ -301,7 +301,7 @@ func (s *Sim) reset(seed uint64, opt Options) {
 		if i < s.p.n {
 			pr.clk = s.p.clocks[i]
 			pr.ident = s.newIdentity()
-			s.start(pr, s.rng.Int64N(int64(s.p.cfg.RetryPeriod)))
+			s.start(pr, s.rng.Int64N(int64(s.p.cfgs[i].RetryPeriod)))
 		}
 	}
 	if s.p.faultGap > 0 {
@@ -320,7 +320,7 @@ func (s *Sim) initStore() {
 	t := 1 + s.rng.Int64N(1000)
 	s.st.exists = true
 	s.st.rec = core.Record{
-		LeaseDuration: s.p.cfg.LeaseDuration, Term: t, Seq: 1 + s.rng.Int64N(1e6),
+		LeaseDuration: s.p.lease, Term: t, Seq: 1 + s.rng.Int64N(1e6),
 		LeaderTransitions: s.rng.Int64N(1000), AcquireTime: epoch, RenewTime: epoch,
 	}
 	if s.p.init == initStale {
@@ -332,7 +332,7 @@ func (s *Sim) initStore() {
 // start gives slot pr a new incarnation with a new machine, starting
 // delay from now.
 func (s *Sim) start(pr *proc, delay int64) {
-	cfg := s.p.cfg
+	cfg := s.p.cfgs[pr.slot]
 	cfg.Identity = pr.ident
 	pr.pcg.Seed(s.rng.Uint64(), s.rng.Uint64())
 	cfg.Rand = &pr.pcg
