@@ -32,6 +32,10 @@
 //     came in between and Create or Update report core.ErrConflict.
 //   - nginx's dav module, s3rver and golang.org/x/net/webdav ignore
 //     preconditions altogether: the probe refuses them.
+//   - S3 may answer 409 (ConditionalRequestConflict) while writes race: the
+//     write was not applied, and the client reports a transient error that
+//     the election retries. A 409 is never taken for a conflict, since
+//     WebDAV answers 409 when the parent collection is missing.
 //
 // Before its first operation a Lock probes the store (see Probe) on a
 // sibling URL, never on the lock's own record, unless made WithoutProbe.
