@@ -61,5 +61,13 @@ if command -v node >/dev/null; then
 else
   echo "wasm: skipped the Node.js host: node is not installed (apt-get install nodejs)"
 fi
+if command -v node >/dev/null; then
+  echo "wasm: the JavaScript example of wasm/README.md"
+  awk '/^```js$/ { f = 1; next } /^```$/ { f = 0 } f' wasm/README.md >"$tmp/example.mjs"
+  (cd "$OUT" && node --no-warnings "$tmp/example.mjs") >"$tmp/example.out"
+  cat "$tmp/example.out"
+  grep -q '^update v2 .*"seq":3.* leader: true$' "$tmp/example.out" ||
+    { echo "wasm: FAIL: the README example did not renew as leader" >&2; exit 1; }
+fi
 echo "wasm: go test ./... in wasm/hosttest (wazero; module $MOD)"
 (cd wasm/hosttest && LE_WASM="$MOD" go test -count=1 ./...)
