@@ -132,7 +132,7 @@ const maxReopen = 100
 // and a waiter that locked a deleted file would exclude nobody.
 func (g *gate) openLocked(ctx context.Context, path string, mode fs.FileMode, verify bool) (*os.File, error) {
 	for range maxReopen {
-		f, err := openLockFile(path, mode)
+		f, err := openLockFile(path, mode, !verify)
 		if err != nil {
 			return nil, err
 		}
@@ -158,14 +158,18 @@ func (g *gate) openLocked(ctx context.Context, path string, mode fs.FileMode, ve
 }
 
 // openLockFile opens the lock file at path for locking, creating it with
-// exactly mode when it does not exist.
-func openLockFile(path string, mode fs.FileMode) (*os.File, error) {
+// exactly mode when it does not exist. createFirst tries to create it
+// before trying to open it, for files that usually do not exist yet.
+func openLockFile(path string, mode fs.FileMode, createFirst bool) (*os.File, error) {
 	for {
-		f, err := os.OpenFile(path, os.O_RDONLY, 0)
-		if !errors.Is(err, fs.ErrNotExist) {
-			return f, err
+		if !createFirst {
+			f, err := os.OpenFile(path, os.O_RDONLY, 0)
+			if !errors.Is(err, fs.ErrNotExist) {
+				return f, err
+			}
 		}
-		f, err = os.OpenFile(path, os.O_RDONLY|os.O_CREATE|os.O_EXCL, mode)
+		createFirst = false
+		f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE|os.O_EXCL, mode)
 		if errors.Is(err, fs.ErrExist) {
 			continue // another process created it first
 		}
