@@ -169,6 +169,9 @@ func step(h int32, kind uint32, now int64, recPtr, recLen, verPtr, verLen, code 
 	if !ok {
 		return badRange("le_step", "the version", verPtr, verLen)
 	}
+	if kind < uint32(core.InputTick) || kind > uint32(core.InputStop) {
+		return fail("wasm: le_step: unknown input kind " + itoa(int64(kind)) + " (want 1 to 6)")
+	}
 	in := core.Input{Kind: core.InputKind(kind), Now: time.Unix(0, now)}
 	if msg := fillInput(&in, rec, ver, code); msg != "" {
 		return fail("wasm: le_step: " + msg)
@@ -178,8 +181,8 @@ func step(h int32, kind uint32, now int64, recPtr, recLen, verPtr, verLen, code 
 	return int32(len(result))
 }
 
-// fillInput completes in from the bytes and the code of le_step, or
-// returns what is wrong with them.
+// fillInput completes in, whose kind is valid, from the bytes and the code
+// of le_step, or returns what is wrong with them.
 func fillInput(in *core.Input, rec, ver []byte, code uint32) string {
 	switch in.Kind {
 	case core.InputTick, core.InputResign, core.InputStop:
@@ -216,8 +219,6 @@ func fillInput(in *core.Input, rec, ver []byte, code uint32) string {
 		}
 		in.Watch = core.WatchEvent(code)
 		in.Version = core.Version(ver)
-	default:
-		return "unknown input kind " + itoa(int64(in.Kind)) + " (want 1 to 6)"
 	}
 	return ""
 }

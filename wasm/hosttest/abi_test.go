@@ -18,12 +18,31 @@ func TestABIErrors(t *testing.T) {
 	if err != nil || h <= 0 {
 		t.Fatalf("le_new = %d, %v; want a positive handle", h, err)
 	}
-	bad := []struct {
-		name   string
-		call   func() error
-		reason string // why it must fail; the message must contain want
-		want   string
-	}{
+	for _, tc := range badCalls(p, h) {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.call()
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error = %v; want one containing %q (%s)", err, tc.want, tc.reason)
+			}
+		})
+	}
+
+	// The machine still works after all that.
+	if out, err := p.step(h, input{kind: kindTick, now: ms(0)}); err != nil || out.String() != "get deadline=1.500s role=candidate" {
+		t.Fatalf("tick after the errors = %v, %v", out, err)
+	}
+}
+
+type badCall struct {
+	name   string
+	call   func() error
+	reason string // why it must fail; the message must contain want
+	want   string
+}
+
+// badCalls lists calls that must fail, on plugin p with machine h.
+func badCalls(p *plugin, h int32) []badCall {
+	return []badCall{
 		{"empty identity", func() error { _, err := p.newMachine(config{lease: 3, renew: 2, retry: 1}); return err },
 			"the core requires an identity", "Identity"},
 		{"renew not below lease", func() error {
@@ -47,12 +66,18 @@ func TestABIErrors(t *testing.T) {
 			"kinds are 1 to 6", "unknown input kind 0"},
 		{"kind 7", func() error { _, err := p.step(h, input{kind: 7}); return err },
 			"kinds are 1 to 6", "unknown input kind 7"},
+		{"kind 257", func() error { _, err := p.step(h, input{kind: 257}); return err },
+			"a kind is not truncated to a byte (257 is not tick)", "unknown input kind 257"},
 		{"tick with a code", func() error { _, err := p.step(h, input{kind: kindTick, code: 1}); return err },
 			"a tick has no result", "code must be 0"},
 		{"success without a version", func() error { _, err := p.step(h, input{kind: kindGot, rec: []byte("{}")}); return err },
 			"a read's version is the precondition of the next write", "needs its version"},
 		{"unknown result code", func() error { _, err := p.step(h, input{kind: kindWritten, code: 4}); return err },
 			"codes are 0 to 3", "unknown result code 4"},
+		{"result code 256", func() error { _, err := p.step(h, input{kind: kindGot, code: 256}); return err },
+			"a code is not truncated to a byte", "unknown result code 256"},
+		{"watch code 257", func() error { _, err := p.step(h, input{kind: kindWatch, code: 257, ver: []byte("v1")}); return err },
+			"a code is not truncated to a byte", "unknown watch code 257"},
 		{"unknown watch code", func() error { _, err := p.step(h, input{kind: kindWatch, code: 0, ver: []byte("v1")}); return err },
 			"watch codes are 1 and 2", "unknown watch code 0"},
 		{"record past its buffer", func() error {
@@ -70,19 +95,6 @@ func TestABIErrors(t *testing.T) {
 			"no machine has that handle", "le_leader_until: no machine with handle 99"},
 		{"close of no machine", func() error { return p.close(99) },
 			"no machine has that handle", "le_close: no machine with handle 99"},
-	}
-	for _, tc := range bad {
-		t.Run(tc.name, func(t *testing.T) {
-			err := tc.call()
-			if err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("error = %v; want one containing %q (%s)", err, tc.want, tc.reason)
-			}
-		})
-	}
-
-	// The machine still works after all that.
-	if out, err := p.step(h, input{kind: kindTick, now: ms(0)}); err != nil || out.String() != "get deadline=1.500s role=candidate" {
-		t.Fatalf("tick after the errors = %v, %v", out, err)
 	}
 }
 
