@@ -37,11 +37,18 @@ var diffConfigs = []config{
 
 type cand struct {
 	pr     *pair
-	gen    int  // bumped on a crash or restart: older scheduled inputs are dropped
-	token  int  // bumped on every action: older ticks are stale
-	busy   bool // a store call is in flight
+	gen    int    // bumped on a crash or restart: older scheduled inputs are dropped
+	token  int    // bumped on every action: older ticks are stale
+	busy   bool   // a store call is in flight
+	call   output // the call in flight
 	paused bool
-	held   []input // inputs that arrived while paused
+	held   []held // inputs that arrived while paused
+}
+
+// held is an input that waits for its paused process to resume.
+type held struct {
+	in     input
+	answer bool // the answer to the call in flight
 }
 
 type item struct {
@@ -138,14 +145,20 @@ func (w *world) run(steps int) {
 }
 
 // deliver feeds in (stamped now) to cd, unless cd crashed since (gen) or
-// is paused (then it waits for the resume).
-func (w *world) deliver(cd *cand, gen int, in input) {
+// is paused (then it waits for the resume). An answer ends the call in
+// flight when the machine gets it, not when it arrives.
+func (w *world) deliver(cd *cand, gen int, in input) { w.deliverAs(cd, gen, in, false) }
+
+func (w *world) deliverAs(cd *cand, gen int, in input, answer bool) {
 	if gen != cd.gen {
 		return
 	}
 	if cd.paused {
-		cd.held = append(cd.held, in)
+		cd.held = append(cd.held, held{in, answer})
 		return
+	}
+	if answer {
+		cd.busy = false
 	}
 	in.now = w.now
 	if w.chance(0.02) {
@@ -163,7 +176,13 @@ func (w *world) deliver(cd *cand, gen int, in input) {
 		}
 	}
 	if cd.busy {
-		return // the call in flight stands; its answer comes later
+		// The call in flight stands, and the output repeats it (README:
+		// "must not be started twice"); its answer comes later.
+		if out.Op != cd.call.Op || out.Version != cd.call.Version || out.Record != cd.call.Record || out.Deadline != cd.call.Deadline {
+			w.t.Fatalf("%s: %s while a %s is in flight: the output is %s, not the call in flight",
+				cd.pr.cfg.id, in, name(opNames, cd.call.Op), out)
+		}
+		return
 	}
 	w.perform(cd, out)
 }
@@ -196,7 +215,7 @@ func (w *world) perform(cd *cand, out output) {
 			}
 		})
 	default:
-		cd.busy = true
+		cd.busy, cd.call = true, out
 		w.call(cd, gen, out)
 	}
 }
@@ -215,10 +234,7 @@ func (w *world) call(cd *cand, gen int, out output) {
 		lat = w.dur(500*time.Millisecond, 3*time.Second)
 	}
 	answer := func(in input) {
-		if cd.gen == gen {
-			cd.busy = false
-			w.deliver(cd, gen, in)
-		}
+		w.deliverAs(cd, gen, in, true)
 	}
 	kind := uint32(kindWritten)
 	if core.Op(out.Op) == core.OpGet {
@@ -335,10 +351,10 @@ func (w *world) resume(cd *cand, gen int) {
 		return
 	}
 	cd.paused = false
-	held := cd.held
+	hs := cd.held
 	cd.held = nil
-	for _, in := range held {
-		w.deliver(cd, gen, in)
+	for _, h := range hs {
+		w.deliverAs(cd, gen, h.in, h.answer)
 	}
 }
 
