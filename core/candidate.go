@@ -200,10 +200,16 @@ func (m *Machine) watched(ev WatchEvent, ver Version) {
 	if m.role != RoleCandidate || !m.haveObs || ver != m.obsVer {
 		return // stale, or nothing a candidate waits for
 	}
+	// A Watcher reports once per watch: never ask to watch this version
+	// again, or a holder known gone would be reported over and over.
+	m.fired = ver
 	if ev == WatchHolderGone {
 		m.gone = true
 	}
 	if m.pend != pendNone || m.now.Before(m.yieldUntil) {
+		if m.action.Op == OpWait {
+			m.action.Version = "" // told already: stop watching it
+		}
 		return
 	}
 	if ev == WatchHolderGone {
