@@ -138,8 +138,12 @@ type electors struct {
 	n                      int
 }
 
-func newElectors(t *testing.T, timings string, withLog bool) *electors {
-	dir := t.TempDir() // removed after the cluster stops
+func newElectors(t testing.TB, timings string, withLog bool) *electors {
+	return newElectorsIn(t, t.TempDir(), timings, withLog) // removed after the cluster stops
+}
+
+// newElectorsIn is newElectors in dir.
+func newElectorsIn(t testing.TB, dir, timings string, withLog bool) *electors {
 	e := &electors{cluster: newCluster(t), path: filepath.Join(dir, "app.lease"), timings: timings}
 	if withLog {
 		e.logPath = filepath.Join(dir, "leaders.log")

@@ -65,7 +65,7 @@ type proc struct {
 
 // cluster runs helper processes and merges their lines.
 type cluster struct {
-	t      *testing.T
+	t      testing.TB
 	events chan event
 	procs  []*proc
 	log    []string // every line seen, for failure messages
@@ -75,7 +75,7 @@ type cluster struct {
 	waitingOn map[*proc]string
 }
 
-func newCluster(t *testing.T) *cluster {
+func newCluster(t testing.TB) *cluster {
 	c := &cluster{t: t, events: make(chan event, 256), waitingOn: map[*proc]string{}}
 	t.Cleanup(func() {
 		for _, p := range c.procs {
@@ -159,7 +159,7 @@ func (c *cluster) await(p *proc, kw string, other func(event)) event {
 }
 
 // send writes a command line to p.
-func (p *proc) send(t *testing.T, cmd string) {
+func (p *proc) send(t testing.TB, cmd string) {
 	t.Helper()
 	if _, err := io.WriteString(p.stdin, cmd+"\n"); err != nil {
 		t.Fatalf("command %q to %s: %v", cmd, p.name, err)
@@ -167,7 +167,7 @@ func (p *proc) send(t *testing.T, cmd string) {
 }
 
 // signal sends sig to p; SIGKILL marks it dead.
-func (p *proc) signal(t *testing.T, sig syscall.Signal) {
+func (p *proc) signal(t testing.TB, sig syscall.Signal) {
 	t.Helper()
 	if sig == syscall.SIGKILL {
 		p.dead = true
