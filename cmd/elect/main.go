@@ -66,10 +66,7 @@ type env struct {
 var order = []string{"run", "status", "serve", "version", "help"}
 
 // planned describes the commands that other files are to provide.
-var planned = map[string]string{
-	"run":    "run a command while this process leads",
-	"status": "show a lock's holder, term and expiry",
-}
+var planned = map[string]string{}
 
 // commands holds the registered commands by name.
 var commands = map[string]*command{}

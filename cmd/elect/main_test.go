@@ -34,7 +34,7 @@ func TestDispatch(t *testing.T) {
 		{name: "--help", args: []string{"--help"}, code: 0, stdout: []string{"Commands:", "run", "status", "serve", "version"},
 			emptyErrs: true, reason: "help goes to stdout"},
 		{name: "-h", args: []string{"-h"}, code: 0, stdout: []string{"Commands:"}},
-		{name: "help", args: []string{"help"}, code: 0, stdout: []string{"Commands:", "not implemented yet"}},
+		{name: "help", args: []string{"help"}, code: 0, stdout: []string{"Commands:", "run a command while this process leads"}},
 		{name: "help serve", args: []string{"help", "serve"}, code: 0,
 			stdout: []string{"Usage: elect serve", "--addr HOST:PORT", "(default 127.0.0.1:7468)", "--max-lease", "(default 1m)", "Examples:"}},
 		{name: "serve --help", args: []string{"serve", "--help"}, code: 0, stdout: []string{"Usage: elect serve", "--token-file FILE"},
