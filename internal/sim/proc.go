@@ -171,6 +171,9 @@ func (s *Sim) issue(p *proc, a core.Action) {
 	dl := max(p.clk.toTrue(int64(a.Deadline.Sub(epoch))), s.now)
 	if o.fault == opOK && dl-s.now > lat && s.rng.Uint32() < s.p.pEdge {
 		lat = dl - s.now // the answer and the deadline at the same instant
+		if lat > s.p.latMax {
+			o.fault = opLate // longer than a normal latency
+		}
 	}
 	reply := s.now + lat
 	if o.fault != opErr {

@@ -138,6 +138,7 @@ const (
 	opErr
 	opLost
 	opSlow
+	opLate // answered exactly at the deadline, later than latMax
 )
 
 // proc is one candidate process in a slot. A crash ends the incarnation; a
