@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/leaderelection/leaderelection/core"
@@ -28,6 +29,7 @@ type result struct {
 	clientCPU float64 // cores used by this generator over the window
 	serverRSS int64   // bytes, at the end
 	serverHWM int64   // peak resident bytes
+	late      int     // renewals that started more than 5ms after they were due
 }
 
 // lease is one lease under load.
@@ -37,6 +39,7 @@ type lease struct {
 	rec  core.Record
 	lat  []time.Duration
 	errs map[string]int
+	busy atomic.Bool // a renewal is in flight
 }
 
 // measure starts a server, creates n leases, renews each once a second for
@@ -71,14 +74,12 @@ func measure(ctx context.Context, o options, n int) (*result, error) {
 	from, to := start.Add(o.warmup), start.Add(o.warmup+o.measure)
 	beforec := make(chan [2]float64, 1)
 	time.AfterFunc(time.Until(from), func() { beforec <- cpuPair(srv.cmd.Process.Pid) })
-	var wg sync.WaitGroup
-	for i, l := range leases {
-		first := start.Add(time.Duration(i) * time.Second / time.Duration(n))
-		wg.Go(func() { l.renewLoop(ctx, first, from, to) })
-	}
-	wg.Wait()
+	late, skipped := renewAll(ctx, leases, o.conns, start, from, to)
 	after, before := cpuPair(srv.cmd.Process.Pid), <-beforec
-	r := &result{leases: n, window: o.measure, expected: n * int(o.measure/time.Second), errs: map[string]int{}}
+	r := &result{leases: n, window: o.measure, expected: n * int(o.measure/time.Second), errs: map[string]int{}, late: late}
+	if skipped > 0 {
+		r.errs["skipped"] = skipped
+	}
 	for _, l := range leases {
 		r.lat = append(r.lat, l.lat...)
 		for k, v := range l.errs {
@@ -131,32 +132,80 @@ func createLeases(ctx context.Context, o options, base string, client *http.Clie
 	return leases, nil
 }
 
-// renewLoop renews the lease every second from first until to, recording
-// the latency of the renewals that start within [from, to).
-func (l *lease) renewLoop(ctx context.Context, first, from, to time.Time) {
-	time.Sleep(time.Until(first)) // the lease's phase within the second
-	t := time.NewTicker(time.Second)
-	defer t.Stop()
-	for now := time.Now(); now.Before(to); now = <-t.C {
-		l.rec.Seq++
-		l.rec.RenewTime = now
-		begin := time.Now()
-		v, err := l.lock.Update(ctx, l.rec, l.v)
-		took := time.Since(begin)
-		if !begin.Before(from) {
-			if err != nil {
-				l.errs[errKind(err)]++
-			} else {
-				l.lat = append(l.lat, took)
+// job is one renewal due at a time.
+type job struct {
+	l   *lease
+	due time.Time
+}
+
+// renewAll renews every lease once a second, lease i at offset i/n of the
+// second, from start until to, with the given number of workers; it
+// records the renewals due within [from, to). A dispatcher hands each
+// renewal to a worker when it is due, so the generator keeps few
+// goroutines whatever the lease count. It returns how many renewals began
+// more than 5ms late (the generator itself starved of CPU), and how many
+// were skipped because the lease's previous renewal was still running.
+func renewAll(ctx context.Context, leases []*lease, workers int, start, from, to time.Time) (late, skipped int) {
+	jobs := make(chan job, len(leases))
+	var lateStarts atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for j := range jobs {
+				if time.Since(j.due) > 5*time.Millisecond && !j.due.Before(from) {
+					lateStarts.Add(1)
+				}
+				j.l.renew(ctx, j.due, from)
+				j.l.busy.Store(false)
 			}
+		})
+	}
+	n, skipped := len(leases), 0
+	for round := 0; ; round++ {
+		base := start.Add(time.Duration(round) * time.Second)
+		if !base.Before(to) {
+			break
 		}
-		if err == nil {
-			l.v = v
-			continue
+		for i, l := range leases {
+			due := base.Add(time.Duration(i) * time.Second / time.Duration(n))
+			if d := time.Until(due); d > time.Millisecond {
+				time.Sleep(d) // pace the dispatch: a load generator, not a test
+			}
+			if !l.busy.CompareAndSwap(false, true) {
+				if !due.Before(from) {
+					skipped++ // still renewing from a second ago
+				}
+				continue
+			}
+			jobs <- job{l, due}
 		}
-		if _, v, gerr := l.lock.Get(ctx); gerr == nil {
-			l.v = v // learn the version again after an error
+	}
+	close(jobs)
+	wg.Wait()
+	return int(lateStarts.Load()), skipped
+}
+
+// renew renews the lease once, recording the latency of the call when it
+// was due at or after from.
+func (l *lease) renew(ctx context.Context, due, from time.Time) {
+	l.rec.Seq++
+	l.rec.RenewTime = due
+	begin := time.Now()
+	v, err := l.lock.Update(ctx, l.rec, l.v)
+	took := time.Since(begin)
+	if !due.Before(from) {
+		if err != nil {
+			l.errs[errKind(err)]++
+		} else {
+			l.lat = append(l.lat, took)
 		}
+	}
+	if err == nil {
+		l.v = v
+		return
+	}
+	if _, v, gerr := l.lock.Get(ctx); gerr == nil {
+		l.v = v // learn the version again after an error
 	}
 }
 
@@ -252,9 +301,9 @@ func (r *result) print(w io.Writer, o options) {
 	}
 	slices.Sort(errs)
 	fmt.Fprintf(w, "SUMMARY http_load leases=%d renews=%d expected=%d rate=%.0f/s p50=%v p99=%v max=%v errors=%d%s "+
-		"server_cpu=%.2f client_cpu=%.2f server_rss=%.1fMB server_peak_rss=%.1fMB meets_p99<%v=%v\n",
+		"server_cpu=%.2f client_cpu=%.2f server_rss=%.1fMB server_peak_rss=%.1fMB late_starts=%d meets_p99<%v=%v\n",
 		r.leases, len(r.lat), r.expected, float64(len(r.lat))/r.window.Seconds(),
 		r.pct(0.5).Round(time.Microsecond), r.pct(0.99).Round(time.Microsecond), r.pct(1).Round(time.Microsecond),
 		r.failures(), strings.Join(append([]string{""}, errs...), " "),
-		r.serverCPU, r.clientCPU, float64(r.serverRSS)/(1<<20), float64(r.serverHWM)/(1<<20), o.target, r.meets(o.target))
+		r.serverCPU, r.clientCPU, float64(r.serverRSS)/(1<<20), float64(r.serverHWM)/(1<<20), r.late, o.target, r.meets(o.target))
 }

@@ -23,6 +23,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"runtime/pprof"
 	"strings"
 	"time"
 )
@@ -44,6 +45,7 @@ type options struct {
 	target   time.Duration
 	find     bool
 	maxLease time.Duration
+	profile  string
 }
 
 func run(ctx context.Context, args []string, out io.Writer) error {
@@ -57,8 +59,20 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fs.DurationVar(&o.target, "target", 10*time.Millisecond, "p99 renew latency target (for -find)")
 	fs.BoolVar(&o.find, "find", false, "step the lease count up until the p99 target or zero errors fail; report the largest that met both")
 	fs.DurationVar(&o.maxLease, "max-lease", 3*time.Second, "the server's --max-lease, and the leases' duration; the server refuses writes that long after it starts")
+	fs.StringVar(&o.profile, "cpuprofile", "", "write the generator's CPU profile to `FILE`")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if o.profile != "" {
+		f, err := os.Create(o.profile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	if o.elect == "" {
 		return errors.New("-elect is required: go build -o /tmp/elect ./cmd/elect")
