@@ -40,7 +40,7 @@ type Lock struct {
 	watchWait time.Duration
 	probe     bool
 
-	gate       probeGate   // runs the probe once before the first use
+	gate       probeGate   // runs the probe once before the first write
 	noLongPoll atomic.Bool // the store answered a long-poll at once: do not watch
 
 	testHookWatchDone func() // called when a watch goroutine ends
@@ -89,7 +89,7 @@ func WithMaxBody(n int) Option { return func(l *Lock) { l.maxBody = n } }
 func WithWatchWait(d time.Duration) Option { return func(l *Lock) { l.watchWait = d } }
 
 // WithoutProbe skips the probe that a Lock otherwise runs once before its
-// first operation (see Probe). Use it only for a store you have probed
+// first write (see Probe). Use it only for a store you have probed
 // already, for instance with many Locks on one store (probe one of them
 // with Probe, open the others WithoutProbe).
 func WithoutProbe() Option { return func(l *Lock) { l.probe = false } }
@@ -118,9 +118,11 @@ func defaultTransport() http.RoundTripper {
 // URL (path style or virtual-host style); for WebDAV the file's URL, in a
 // collection that exists.
 //
-// Unless WithoutProbe is given, the first operation of the Lock probes the
-// store (see Probe) and fails while the store cannot be reached; a store
-// that fails the probe is refused for good.
+// Unless WithoutProbe is given, the first write (Create or Update) of the
+// Lock probes the store (see Probe) and fails while the probe cannot
+// complete (the store is unreachable, or refuses writes for a while after a
+// restart); a store that fails the probe is refused for good. Get and Watch
+// need no probe: reading trusts nothing.
 func New(rawURL, identity string, opts ...Option) (*Lock, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {

@@ -24,7 +24,7 @@ func conformance(t *testing.T, base string, opts locktest.Options, lockOpts ...O
 }
 
 // TestConformance runs core/locktest against the reference server in
-// memory; every handle probes the store before its first use.
+// memory; every handle probes the store before its first write.
 func TestConformance(t *testing.T) {
 	srv := newRefServer(t, ServerConfig{})
 	conformance(t, srv.url(""), locktest.Options{})

@@ -37,7 +37,7 @@
 //     the election retries. A 409 is never taken for a conflict, since
 //     WebDAV answers 409 when the parent collection is missing.
 //
-// Before its first operation a Lock probes the store (see Probe) on a
+// Before its first write a Lock probes the store (see Probe) on a
 // sibling URL, never on the lock's own record, unless made WithoutProbe.
 // Auth and signing go through WithClient, WithToken and WithRequestHook
 // (examples/s3 signs with AWS SigV4). Every request has a timeout

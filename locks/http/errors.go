@@ -32,8 +32,8 @@ var (
 	// ErrBadRecord means the store returned a body that is not a record.
 	ErrBadRecord = errors.New("httplock: stored body is not a lock record")
 
-	// ErrUntrustedStore is returned by Probe, and by the first operation of
-	// a Lock that probes, when the store does not honour conditional
+	// ErrUntrustedStore is returned by Probe, and by every write of a Lock
+	// that probes, when the store does not honour conditional
 	// requests: it accepted a write it had to refuse, or gave weak or
 	// unchanging ETags. Such a store would let two candidates lead at once,
 	// so the Lock refuses it for good.

@@ -227,6 +227,19 @@ func (f *fakeStore) paths() map[string]int {
 	return m
 }
 
+// puts returns how many PUTs the store got for path.
+func (f *fakeStore) puts(path string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := 0
+	for _, l := range f.log {
+		if l == "PUT "+path {
+			n++
+		}
+	}
+	return n
+}
+
 // serve starts f on a loopback server and returns its URL.
 func serve(t testing.TB, h http.Handler) string {
 	t.Helper()

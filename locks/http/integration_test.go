@@ -39,7 +39,7 @@ var runID = strconv.FormatUint(rand.Uint64()%1e9, 10)
 // integrationConformance probes the store once, then runs core/locktest
 // with its default options and the Watcher hidden (these stores cannot
 // long-poll; see TestIntegrationWatchFallsBack). Every handle probes the
-// store before its first use, as a real candidate does.
+// store before its first write, as a real candidate does.
 func integrationConformance(t *testing.T, base string) {
 	ctx := context.Background()
 	if err := newLock(t, base+"probe-"+runID, "prober").Probe(ctx); err != nil {

@@ -20,10 +20,9 @@ const nonceField = "writeNonce"
 
 // Get reads the record and its version (the ETag). It returns an error
 // wrapping core.ErrNotFound when the store answers 404.
+//
+// A read needs no trust in the store, so Get does not wait for the probe.
 func (l *Lock) Get(ctx context.Context) (core.Record, core.Version, error) {
-	if err := l.ready(ctx); err != nil {
-		return core.Record{}, "", err
-	}
 	resp, err := l.send(ctx, http.MethodGet, l.url, nil, 0)
 	if err != nil {
 		return core.Record{}, "", err

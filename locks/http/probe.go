@@ -12,7 +12,7 @@ import (
 	"github.com/leaderelection/leaderelection/core"
 )
 
-// probeGate runs the probe once before a Lock's first operation. A probe
+// probeGate runs the probe once before a Lock's first write. A probe
 // that fails for a transient reason (the store cannot be reached) runs
 // again at the next operation; a store found untrustworthy stays refused.
 type probeGate struct {

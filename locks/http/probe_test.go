@@ -39,17 +39,21 @@ func TestProbeRefuses(t *testing.T) {
 			if n := c.store.paths()["/bucket/app"]; n != 0 {
 				t.Errorf("the probe touched the lock's own record %d times; want never", n)
 			}
-			// The first operation probes and refuses the store, for good.
+			// The first write probes and refuses the store, for good.
+			ctx := context.Background()
 			for range 2 {
-				if _, _, err := l.Get(context.Background()); !errors.Is(err, ErrUntrustedStore) {
-					t.Errorf("Get on a refused store = %v; want ErrUntrustedStore", err)
+				if _, err := l.Create(ctx, core.Record{HolderIdentity: "a"}); !errors.Is(err, ErrUntrustedStore) {
+					t.Errorf("Create on a refused store = %v; want ErrUntrustedStore", err)
 				}
 			}
-			if _, err := l.Create(context.Background(), core.Record{HolderIdentity: "a"}); !errors.Is(err, ErrUntrustedStore) {
-				t.Errorf("Create on a refused store = %v; want ErrUntrustedStore", err)
+			if _, err := l.Update(ctx, core.Record{HolderIdentity: "a"}, `"v"`); !errors.Is(err, ErrUntrustedStore) {
+				t.Errorf("Update on a refused store = %v; want ErrUntrustedStore", err)
 			}
-			if n := c.store.paths()["/bucket/app"]; n != 0 {
-				t.Errorf("the lock's record was touched %d times on a refused store; want never", n)
+			if _, _, err := l.Get(ctx); !errors.Is(err, core.ErrNotFound) {
+				t.Errorf("Get on a refused store = %v; want ErrNotFound (reads need no trust)", err)
+			}
+			if n := c.store.puts("/bucket/app"); n != 0 {
+				t.Errorf("the lock's record was written %d times on a refused store; want never", n)
 			}
 		})
 	}
@@ -109,37 +113,41 @@ func (c *countingHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c.h.ServeHTTP(w, r)
 }
 
-// TestProbeOnce checks that a Lock probes before its first operation only,
-// retries a probe that failed for a transient reason, and skips it with
-// WithoutProbe.
+// TestProbeOnce checks that a Lock probes before its first write only,
+// not before reads, retries a probe that failed for a transient reason, and
+// skips it with WithoutProbe.
 func TestProbeOnce(t *testing.T) {
 	srv := newRefServer(t, ServerConfig{})
 	h := &countingHandler{h: srv}
 	base := serve(t, h) + "/locks/"
 	ctx := context.Background()
+	rec := core.Record{HolderIdentity: "a"}
 
 	l := newLock(t, base+"once", "a")
+	if _, _, err := l.Get(ctx); !errors.Is(err, core.ErrNotFound) || h.n.Load() != 1 {
+		t.Errorf("first Get = %v with %d requests; want ErrNotFound with 1 request (no probe)", err, h.n.Load())
+	}
 	h.fail.Store(true)
-	if _, _, err := l.Get(ctx); err == nil || errors.Is(err, ErrUntrustedStore) || !strings.Contains(err.Error(), "503") {
-		t.Fatalf("Get while the store answers 503 = %v; want a transient error naming the status", err)
+	if _, err := l.Create(ctx, rec); err == nil || errors.Is(err, ErrUntrustedStore) || !strings.Contains(err.Error(), "503") {
+		t.Fatalf("Create while the store answers 503 = %v; want a transient error naming the status", err)
 	}
 	h.fail.Store(false)
 	h.n.Store(0)
-	if _, _, err := l.Get(ctx); !errors.Is(err, core.ErrNotFound) {
-		t.Fatalf("Get after the store recovered = %v; want ErrNotFound", err)
+	v, err := l.Create(ctx, rec)
+	if err != nil {
+		t.Fatalf("Create after the store recovered: %v", err)
 	}
-	probeAndGet := h.n.Load()
-	if probeAndGet < 5 {
-		t.Errorf("first Get made %d requests; want the probe's and the Get's", probeAndGet)
-	}
-	h.n.Store(0)
-	if _, _, err := l.Get(ctx); !errors.Is(err, core.ErrNotFound) || h.n.Load() != 1 {
-		t.Errorf("second Get = %v with %d requests; want ErrNotFound with 1 request", err, h.n.Load())
+	if n := h.n.Load(); n < 5 {
+		t.Errorf("first Create made %d requests; want the probe's and the Create's", n)
 	}
 	h.n.Store(0)
-	l2 := newLock(t, base+"once", "b", WithoutProbe())
-	if _, _, err := l2.Get(ctx); !errors.Is(err, core.ErrNotFound) || h.n.Load() != 1 {
-		t.Errorf("Get WithoutProbe = %v with %d requests; want ErrNotFound with 1 request", err, h.n.Load())
+	if _, err := l.Update(ctx, rec, v); err != nil || h.n.Load() != 1 {
+		t.Errorf("Update = %v with %d requests; want success with 1 request", err, h.n.Load())
+	}
+	h.n.Store(0)
+	l2 := newLock(t, base+"twice", "b", WithoutProbe())
+	if _, err := l2.Create(ctx, rec); err != nil || h.n.Load() != 1 {
+		t.Errorf("Create WithoutProbe = %v with %d requests; want success with 1 request", err, h.n.Load())
 	}
 }
 
@@ -152,7 +160,7 @@ func TestProbeCancelled(t *testing.T) {
 	if err := l.Probe(ctx); !errors.Is(err, context.Canceled) {
 		t.Errorf("Probe with a cancelled context = %v; want context.Canceled", err)
 	}
-	if _, _, err := l.Get(ctx); !errors.Is(err, context.Canceled) {
-		t.Errorf("Get with a cancelled context = %v; want context.Canceled", err)
+	if _, err := l.Create(ctx, core.Record{}); !errors.Is(err, context.Canceled) {
+		t.Errorf("Create with a cancelled context = %v; want context.Canceled", err)
 	}
 }
