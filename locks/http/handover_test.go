@@ -137,10 +137,11 @@ func measureHandover(t testing.TB, n int) []time.Duration {
 // reported by BenchmarkHandover; this test allows for a loaded machine.
 func TestHandover(t *testing.T) {
 	ds := measureHandover(t, 50)
-	p50, p99 := percentile(ds, 0.5), percentile(ds, 0.99)
-	t.Logf("graceful handover, %d trials: p50 %v, p99 %v, max %v", len(ds), p50, p99, ds[len(ds)-1])
-	if p50 > 20*time.Millisecond || p99 > 200*time.Millisecond {
-		t.Errorf("handover p50 %v, p99 %v; want well below RetryPeriod %v (p50 < 20ms, p99 < 200ms)", p50, p99, hoRetry)
+	p50, p90 := percentile(ds, 0.5), percentile(ds, 0.9)
+	t.Logf("graceful handover, %d trials: p50 %v, p90 %v, max %v", len(ds), p50, p90, ds[len(ds)-1])
+	// Without the long-poll a handover takes about one RetryPeriod (2s).
+	if p50 > 50*time.Millisecond || p90 > 500*time.Millisecond {
+		t.Errorf("handover p50 %v, p90 %v; want far below RetryPeriod %v (p50 < 50ms, p90 < 500ms)", p50, p90, hoRetry)
 	}
 }
 
@@ -194,7 +195,7 @@ func TestLockLevelHandover(t *testing.T) {
 	}
 	slices.Sort(ds)
 	t.Logf("release PUT to watch callback, %d trials: p50 %v, p99 %v", len(ds), percentile(ds, 0.5), percentile(ds, 0.99))
-	if p50 := percentile(ds, 0.5); p50 > 20*time.Millisecond {
+	if p50 := percentile(ds, 0.5); p50 > 50*time.Millisecond {
 		t.Errorf("release to watch callback p50 %v; want well below RetryPeriod", p50)
 	}
 }
