@@ -24,7 +24,7 @@ const (
 
 // noWaitProbe bounds how long --no-wait gives a lock that can tell a dead
 // holder at once (the file lock) to do so, before it exits 3.
-const noWaitProbe = 200 * time.Millisecond
+const noWaitProbe = 100 * time.Millisecond
 
 // runFlags are the flags of elect run.
 type runFlags struct {
