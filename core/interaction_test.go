@@ -216,7 +216,7 @@ func cfgOpts(a *args, cfg *core.Config) error {
 //	set NAME latency=D   change NAME's call latency
 //	run T [quiet]        process events until T ("+D": D from now); quiet prints events only
 //	tick|resign|stop NAME    feed that input to NAME now
-//	watch NAME changed|holder-gone   feed a watch input for NAME's watched version
+//	watch NAME changed|holder-gone [v=VER]   feed a watch input for VER (default: the watched version)
 //	fail NAME op=get|create|update|any [n=N] [kind=error|lost|timeout]
 //	pause NAME / resume NAME   no input reaches NAME meanwhile
 //	crash NAME           NAME is gone (holder-gone to watchers with watch=true)
@@ -352,6 +352,9 @@ func (w *world) cmdInput(cmd string, a *args) error {
 			ev = core.WatchHolderGone
 		}
 		ver := c.act.Version
+		if v, ok := a.opt("v"); ok {
+			ver = core.Version(v)
+		}
 		w.step(c, core.Input{Kind: core.InputWatch, Watch: ev, Version: ver}, fmt.Sprintf("watch %v %s", ev, ver))
 	}
 	return nil
