@@ -400,11 +400,11 @@ func FuzzMachine(f *testing.F) {
 	f.Add([]byte("\x11\x05\x01\x07\x00\x00\x00\x00\x01\x01\x00\x80\x03\x00\x00\x02\x00\x00\x00\x00\x00\x00\x01\x00"))
 	f.Add([]byte("\x23\x40\x02\x00\x03\x00\x00\x00\x00\x01\x01\x00\x81\x02\x00\x05\x00\x00\x02\x02\x00\x00\x00\x84\x01"))
 	f.Add([]byte("\x32\x11\x00\x00\x00\x00\x01\x01\x00\x00\x00\x01\x01\x00\x00\x00\x00\x01\x02\x82\x02\x01\x00\x01\x00\x00\x00"))
-	f.Fuzz(fuzzMachineOnce)
+	f.Fuzz(func(t *testing.T, data []byte) { checkMachines(t, "", data) })
 }
 
-// fuzzMachineOnce is one run of FuzzMachine.
-func fuzzMachineOnce(t *testing.T, data []byte) {
+// checkMachines is one run of FuzzMachine; label prefixes failures.
+func checkMachines(t *testing.T, label string, data []byte) {
 	{
 		r := &bytesIn{b: data}
 		names := []string{"a", "b", "c"}
@@ -425,7 +425,7 @@ func fuzzMachineOnce(t *testing.T, data []byte) {
 			if err != nil {
 				t.Fatalf("config %+v: %v", cfg, err)
 			}
-			c := &checker{t: t, name: name, cfg: cfg, m: m, dnow: base}
+			c := &checker{t: t, name: label + name, cfg: cfg, m: m, dnow: base}
 			cs = append(cs, c)
 			c.step(core.Input{Kind: core.InputTick, Now: base})
 		}
@@ -454,8 +454,6 @@ func TestFuzzMachineRandom(t *testing.T) {
 		for j := range data {
 			data[j] = byte(src.Uint32())
 		}
-		t.Run(fmt.Sprint(i), func(t *testing.T) {
-			fuzzMachineOnce(t, data)
-		})
+		checkMachines(t, fmt.Sprintf("random input %d: ", i), data)
 	}
 }
