@@ -1,10 +1,14 @@
 package main
 
 import (
+	"encoding/json"
+	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -317,4 +321,58 @@ func summary(ds []time.Duration) string {
 		return "none"
 	}
 	return "median " + s[len(s)/2].Round(10*time.Microsecond).String() + ", max " + s[len(s)-1].Round(10*time.Microsecond).String()
+}
+
+// TestRunOutput checks CMD's environment, --json log lines and --quiet.
+func TestRunOutput(t *testing.T) {
+	dir := t.TempDir()
+	url := "file://" + filepath.Join(dir, "out.lease")
+	run := func(flags ...string) (stdout, stderr string, code int) {
+		t.Helper()
+		args := append(append([]string{"run", "--lock", url}, flags...),
+			"--", "sh", "-c", `echo "$ELECT_TERM|$ELECT_ID|$ELECT_LOCK|${ELECT_TOKEN-unset}"`)
+		cmd := exec.Command(electBinary(t), args...)
+		cmd.Env = append(os.Environ(), "ELECT_TOKEN=secret", "ELECT_TERM=99")
+		var out, errb strings.Builder
+		cmd.Stdout, cmd.Stderr = &out, &errb
+		err := cmd.Run()
+		var ee *exec.ExitError
+		if err != nil && !errors.As(err, &ee) {
+			t.Fatal(err)
+		}
+		return out.String(), errb.String(), cmd.ProcessState.ExitCode()
+	}
+	out, errs, code := run("--id", "web-1", "--json")
+	if want := "1|web-1|" + url + "|unset\n"; code != 0 || out != want {
+		t.Errorf("CMD printed %q (exit %d); want %q\n%s", out, code, want, errs)
+	}
+	lines := strings.Split(strings.TrimSpace(errs), "\n")
+	for _, l := range lines {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(l), &m); err != nil || m["msg"] == nil || m["level"] == nil {
+			t.Errorf("--json log line %q: not a slog JSON line (%v)", l, err)
+		}
+	}
+	if len(lines) < 3 {
+		t.Errorf("--json: %d log lines; want the campaign, the start, the exit:\n%s", len(lines), errs)
+	}
+	out, errs, code = run("--quiet")
+	if f := strings.Split(out, "|"); code != 0 || len(f) != 4 || f[0] != "2" || !strings.HasPrefix(f[1], defaultIDPrefix()+":") {
+		t.Errorf("--quiet: CMD printed %q, exit %d; want term 2 and the default id HOSTNAME:PID", out, code)
+	}
+	if errs != "" {
+		t.Errorf("--quiet: elect logged %q; want nothing", errs)
+	}
+	_, errs, _ = run()
+	for _, s := range []string{"campaigning lock=" + url, "leading: started CMD term=3", "CMD exited with code 0", "exiting code=0"} {
+		if !strings.Contains(errs, s) {
+			t.Errorf("text log lacks %q:\n%s", s, errs)
+		}
+	}
+}
+
+// defaultIDPrefix is the HOSTNAME part of the default --id.
+func defaultIDPrefix() string {
+	h, _ := os.Hostname()
+	return h
 }

@@ -59,6 +59,19 @@ func runGuard(in, out *os.File) int {
 	signal.Ignore(syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT, syscall.SIGPIPE, syscall.SIGTSTP)
 	setProcName("elect-guard")
 	g := &guard{out: out}
+	// Resumed after a stop, check the deadline at once rather than when
+	// the runtime's timer gets to it.
+	cont := make(chan os.Signal, 1)
+	signal.Notify(cont, syscall.SIGCONT)
+	go func() {
+		for range cont {
+			g.mu.Lock()
+			if g.deadline > 0 && monoNow() >= g.deadline {
+				g.expire()
+			}
+			g.mu.Unlock()
+		}
+	}()
 	sc := bufio.NewScanner(in)
 	for sc.Scan() {
 		verb, arg, _ := strings.Cut(sc.Text(), " ")
@@ -71,6 +84,9 @@ func runGuard(in, out *os.File) int {
 			if n > g.deadline {
 				g.deadline = n
 				g.arm()
+				if monoNow() >= n {
+					g.expire() // at once, before a later "sync" is answered
+				}
 			}
 		case "sync":
 			g.out.WriteString("ok\n")
@@ -104,11 +120,16 @@ func (g *guard) arm() {
 func (g *guard) fire() {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if g.pgid == 0 || g.killed {
-		return
-	}
 	if monoNow() < g.deadline {
 		g.arm() // moved meanwhile
+		return
+	}
+	g.expire()
+}
+
+// expire kills the group, once, when there is one. g.mu is held.
+func (g *guard) expire() {
+	if g.pgid == 0 || g.killed {
 		return
 	}
 	g.killGroup()

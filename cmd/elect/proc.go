@@ -1,12 +1,17 @@
 package main
 
 import (
+	"errors"
 	"log/slog"
 	"os"
 	"strconv"
 	"strings"
 	"time"
 )
+
+// errAuthorityEnded is returned by child.start when the term's authority
+// ended before CMD could start.
+var errAuthorityEnded = errors.New("elect: authority ended before CMD could start")
 
 // childConfig is what elect run knows of CMD before it leads.
 type childConfig struct {
@@ -27,11 +32,12 @@ type exitInfo struct {
 // leads costs as little as possible; its methods are safe for concurrent
 // use, except start, which is called once.
 type child interface {
-	// start runs CMD with ELECT_TERM=term. Before CMD runs, the kill
-	// deadline is armed: CMD is killed at killAt unless extend moves it,
-	// even if elect is stopped or hung (where the platform allows; see
-	// run_linux.go and run_other.go).
-	start(term int64, killAt time.Time) error
+	// start runs CMD with ELECT_TERM=term, if the authority of the term
+	// has not ended (at authEnd) by the time CMD would run. Before CMD
+	// runs, the kill deadline is armed: CMD is killed at killAt unless
+	// extend moves it, even if elect is stopped or hung (where the
+	// platform allows; see run_linux.go and run_other.go).
+	start(term int64, authEnd, killAt time.Time) error
 	// extend moves the kill deadline later, after a renewal.
 	extend(killAt time.Time)
 	// signal sends sig to CMD (to its process group where there is one).

@@ -37,12 +37,19 @@ func newChild(cfg childConfig) (child, error) {
 	return &plainChild{cfg: cfg, exitc: make(chan exitInfo, 1)}, nil
 }
 
-func (c *plainChild) start(term int64, _ time.Time) error {
+// start runs CMD. When it cannot, it reports CMD as ended at once (as the
+// Unix gate does when it is killed), so that the supervisor goes on.
+func (c *plainChild) start(term int64, authEnd, _ time.Time) error {
+	if !time.Now().Before(authEnd) {
+		c.exitc <- exitInfo{code: exitFail, what: "not started"}
+		return errAuthorityEnded
+	}
 	cmd := exec.Command(c.cfg.path, c.cfg.argv[1:]...)
 	cmd.Args = c.cfg.argv
 	cmd.Env = append(append([]string(nil), c.cfg.env...), termEnv(term))
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
 	if err := cmd.Start(); err != nil {
+		c.exitc <- exitInfo{code: exitCannotExec, what: "not started: " + err.Error()}
 		return fmt.Errorf("elect: starting CMD: %w", err)
 	}
 	c.mu.Lock()

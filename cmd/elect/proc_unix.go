@@ -186,7 +186,7 @@ func (c *guardedChild) tell(line string) error {
 	return nil
 }
 
-func (c *guardedChild) start(term int64, killAt time.Time) error {
+func (c *guardedChild) start(term int64, authEnd, killAt time.Time) error {
 	c.mu.Lock()
 	c.started = true
 	c.mu.Unlock()
@@ -199,6 +199,9 @@ func (c *guardedChild) start(term int64, killAt time.Time) error {
 		return errors.New("elect: guard process gone")
 	case <-time.After(5 * time.Second):
 		return errors.New("elect: guard process did not confirm the kill deadline within 5s")
+	}
+	if !time.Now().Before(authEnd) { // elect was held up: a stale CMD must not start
+		return errAuthorityEnded
 	}
 	_, err := c.goW.WriteString("go " + strconv.FormatInt(term, 10) + "\n")
 	c.goW.Close()

@@ -225,9 +225,14 @@ func (s *supervisor) onLead(r leadReq) {
 	s.authEnd, s.killAt = base.Add(s.o.renew), s.killDeadline(base)
 	s.done = s.lock.setBusy()
 	s.started, s.running = true, true
-	if err := s.ch.start(term, s.killAt); err != nil {
-		s.fail(err.Error())
-		s.ch.kill()
+	if err := s.ch.start(term, s.authEnd, s.killAt); err != nil {
+		if errors.Is(err, errAuthorityEnded) {
+			s.ended = true
+			s.log.Warn(err.Error(), "term", term)
+		} else {
+			s.fail(err.Error())
+		}
+		s.ch.kill() // the gate; onExit follows
 		return
 	}
 	s.authT.set(s.authEnd)
