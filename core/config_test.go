@@ -22,93 +22,96 @@ func validConfig() core.Config {
 		RetryPeriod: 2 * time.Second, Rand: fixedRand(0)}
 }
 
+// configResult is what TestConfigValidate compares.
+type configResult struct {
+	Field, Rule string // of the *ConfigError; empty when valid
+	Msg         string // a substring of the message
+}
+
+var configTests = []struct {
+	name   string
+	reason string
+	mutate func(*core.Config)
+	want   configResult
+}{{
+	name:   "valid",
+	reason: "15s > 10s > 1.2 × 2s > 0",
+	mutate: func(*core.Config) {},
+}, {
+	name:   "sub-second",
+	reason: "a 900 ms lease is valid: durations need not be whole seconds",
+	mutate: func(c *core.Config) {
+		c.LeaseDuration, c.RenewDeadline, c.RetryPeriod = 900*time.Millisecond, 600*time.Millisecond, 250*time.Millisecond
+	},
+}, {
+	name:   "nanoseconds",
+	reason: "the rule is exact down to the nanosecond: 1.2 × 10ns = 12ns < 13ns",
+	mutate: func(c *core.Config) { c.LeaseDuration, c.RenewDeadline, c.RetryPeriod = 14, 13, 10 },
+}, {
+	name:   "termlimit",
+	reason: "a positive TermLimit is valid, also one shorter than the lease",
+	mutate: func(c *core.Config) { c.TermLimit = time.Second },
+}, {
+	name:   "no-identity",
+	reason: "the identity goes into the record; without it no one could tell holders apart",
+	mutate: func(c *core.Config) { c.Identity = "" },
+	want:   configResult{Field: "Identity", Rule: "a non-empty identity", Msg: "Identity: want a non-empty identity"},
+}, {
+	name:   "retry-zero",
+	reason: "RetryPeriod > 0",
+	mutate: func(c *core.Config) { c.RetryPeriod = 0 },
+	want:   configResult{Field: "RetryPeriod", Rule: "RetryPeriod > 0", Msg: "got RetryPeriod=0s"},
+}, {
+	name:   "retry-negative",
+	reason: "RetryPeriod > 0",
+	mutate: func(c *core.Config) { c.RetryPeriod = -time.Second },
+	want:   configResult{Field: "RetryPeriod", Rule: "RetryPeriod > 0", Msg: "got RetryPeriod=-1s"},
+}, {
+	name:   "renew-equals-jittered-retry",
+	reason: "RenewDeadline must exceed JitterFactor × RetryPeriod strictly",
+	mutate: func(c *core.Config) { c.RenewDeadline = 2400 * time.Millisecond },
+	want: configResult{Field: "RenewDeadline", Rule: "RenewDeadline > JitterFactor × RetryPeriod",
+		Msg: "got RenewDeadline=2.4s JitterFactor × RetryPeriod=2.4s"},
+}, {
+	name:   "renew-between-retry-and-jittered-retry",
+	reason: "RetryPeriod < RenewDeadline is not enough: a candidate's poll is up to 1.2 × RetryPeriod",
+	mutate: func(c *core.Config) { c.RenewDeadline = 2200 * time.Millisecond },
+	want:   configResult{Field: "RenewDeadline", Rule: "RenewDeadline > JitterFactor × RetryPeriod"},
+}, {
+	name:   "retry-of-centuries",
+	reason: "1.2 × 253 years overflows a Duration; the rule must still hold (it did not: fixed in jittered)",
+	mutate: func(c *core.Config) { c.RetryPeriod, c.RenewDeadline, c.LeaseDuration = 8e18, 8.5e18, 9e18 },
+	want:   configResult{Field: "RenewDeadline", Rule: "RenewDeadline > JitterFactor × RetryPeriod"},
+}, {
+	name:   "lease-equals-renew",
+	reason: "LeaseDuration > RenewDeadline strictly: the leader's deadline must come before any follower's expiry",
+	mutate: func(c *core.Config) { c.LeaseDuration = 10 * time.Second },
+	want: configResult{Field: "LeaseDuration", Rule: "LeaseDuration > RenewDeadline",
+		Msg: "got LeaseDuration=10s RenewDeadline=10s"},
+}, {
+	name:   "lease-zero",
+	reason: "a zero lease is below RenewDeadline",
+	mutate: func(c *core.Config) { c.LeaseDuration = 0 },
+	want:   configResult{Field: "LeaseDuration", Rule: "LeaseDuration > RenewDeadline"},
+}, {
+	name:   "termlimit-negative",
+	reason: "TermLimit >= 0; 0 means no limit",
+	mutate: func(c *core.Config) { c.TermLimit = -time.Nanosecond },
+	want:   configResult{Field: "TermLimit", Rule: "TermLimit >= 0 (0 means no limit)", Msg: "got TermLimit=-1ns"},
+}, {
+	name:   "no-rand",
+	reason: "jitter needs a random source; the machine never makes its own",
+	mutate: func(c *core.Config) { c.Rand = nil },
+	want:   configResult{Field: "Rand", Rule: "a non-nil random source"},
+}}
+
 func TestConfigValidate(t *testing.T) {
-	type result struct {
-		Field, Rule string // of the *ConfigError; empty when valid
-		Msg         string // a substring of the message
-	}
-	tests := []struct {
-		name   string
-		reason string
-		mutate func(*core.Config)
-		want   result
-	}{{
-		name:   "valid",
-		reason: "15s > 10s > 1.2 × 2s > 0",
-		mutate: func(*core.Config) {},
-	}, {
-		name:   "sub-second",
-		reason: "a 900 ms lease is valid: durations need not be whole seconds",
-		mutate: func(c *core.Config) {
-			c.LeaseDuration, c.RenewDeadline, c.RetryPeriod = 900*time.Millisecond, 600*time.Millisecond, 250*time.Millisecond
-		},
-	}, {
-		name:   "nanoseconds",
-		reason: "the rule is exact down to the nanosecond: 1.2 × 10ns = 12ns < 13ns",
-		mutate: func(c *core.Config) { c.LeaseDuration, c.RenewDeadline, c.RetryPeriod = 14, 13, 10 },
-	}, {
-		name:   "termlimit",
-		reason: "a positive TermLimit is valid, also one shorter than the lease",
-		mutate: func(c *core.Config) { c.TermLimit = time.Second },
-	}, {
-		name:   "no-identity",
-		reason: "the identity goes into the record; without it no one could tell holders apart",
-		mutate: func(c *core.Config) { c.Identity = "" },
-		want:   result{Field: "Identity", Rule: "a non-empty identity", Msg: "Identity: want a non-empty identity"},
-	}, {
-		name:   "retry-zero",
-		reason: "RetryPeriod > 0",
-		mutate: func(c *core.Config) { c.RetryPeriod = 0 },
-		want:   result{Field: "RetryPeriod", Rule: "RetryPeriod > 0", Msg: "got RetryPeriod=0s"},
-	}, {
-		name:   "retry-negative",
-		reason: "RetryPeriod > 0",
-		mutate: func(c *core.Config) { c.RetryPeriod = -time.Second },
-		want:   result{Field: "RetryPeriod", Rule: "RetryPeriod > 0", Msg: "got RetryPeriod=-1s"},
-	}, {
-		name:   "renew-equals-jittered-retry",
-		reason: "RenewDeadline must exceed JitterFactor × RetryPeriod strictly",
-		mutate: func(c *core.Config) { c.RenewDeadline = 2400 * time.Millisecond },
-		want: result{Field: "RenewDeadline", Rule: "RenewDeadline > JitterFactor × RetryPeriod",
-			Msg: "got RenewDeadline=2.4s JitterFactor × RetryPeriod=2.4s"},
-	}, {
-		name:   "renew-between-retry-and-jittered-retry",
-		reason: "RetryPeriod < RenewDeadline is not enough: a candidate's poll is up to 1.2 × RetryPeriod",
-		mutate: func(c *core.Config) { c.RenewDeadline = 2200 * time.Millisecond },
-		want:   result{Field: "RenewDeadline", Rule: "RenewDeadline > JitterFactor × RetryPeriod"},
-	}, {
-		name:   "retry-of-centuries",
-		reason: "1.2 × 253 years overflows a Duration; the rule must still hold (it did not: fixed in jittered)",
-		mutate: func(c *core.Config) { c.RetryPeriod, c.RenewDeadline, c.LeaseDuration = 8e18, 8.5e18, 9e18 },
-		want:   result{Field: "RenewDeadline", Rule: "RenewDeadline > JitterFactor × RetryPeriod"},
-	}, {
-		name:   "lease-equals-renew",
-		reason: "LeaseDuration > RenewDeadline strictly: the leader's deadline must come before any follower's expiry",
-		mutate: func(c *core.Config) { c.LeaseDuration = 10 * time.Second },
-		want: result{Field: "LeaseDuration", Rule: "LeaseDuration > RenewDeadline",
-			Msg: "got LeaseDuration=10s RenewDeadline=10s"},
-	}, {
-		name:   "lease-zero",
-		reason: "a zero lease is below RenewDeadline",
-		mutate: func(c *core.Config) { c.LeaseDuration = 0 },
-		want:   result{Field: "LeaseDuration", Rule: "LeaseDuration > RenewDeadline"},
-	}, {
-		name:   "termlimit-negative",
-		reason: "TermLimit >= 0; 0 means no limit",
-		mutate: func(c *core.Config) { c.TermLimit = -time.Nanosecond },
-		want:   result{Field: "TermLimit", Rule: "TermLimit >= 0 (0 means no limit)", Msg: "got TermLimit=-1ns"},
-	}, {
-		name:   "no-rand",
-		reason: "jitter needs a random source; the machine never makes its own",
-		mutate: func(c *core.Config) { c.Rand = nil },
-		want:   result{Field: "Rand", Rule: "a non-nil random source"},
-	}}
-	for _, tt := range tests {
+	for _, tt := range configTests {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := validConfig()
 			tt.mutate(&cfg)
 			err := cfg.Validate()
-			var got result
+			var got configResult
 			if err != nil {
 				var ce *core.ConfigError
 				if !errors.As(err, &ce) {
@@ -120,7 +123,7 @@ func TestConfigValidate(t *testing.T) {
 				if !strings.HasPrefix(err.Error(), "core: invalid config: "+ce.Field+": want "+ce.Rule) {
 					t.Errorf("message %q does not name the field and the rule", err)
 				}
-				got = result{Field: ce.Field, Rule: ce.Rule, Msg: tt.want.Msg}
+				got = configResult{Field: ce.Field, Rule: ce.Rule, Msg: tt.want.Msg}
 				if !strings.Contains(err.Error(), tt.want.Msg) {
 					got.Msg = err.Error()
 				}
