@@ -39,7 +39,10 @@
 // record moves, WatchHolderGone when the process that wrote the current
 // record has exited (as the file lock learns from a dropped flock). Runs
 // start with no record, a released one, or one held by a process that is
-// gone.
+// gone. In a quarter of the runs every process has timings of its own, as
+// during a rolling change of configuration; rho below is then the smallest
+// LeaseDuration/RenewDeadline among them, and the failover bound takes the
+// longest lease and retry period.
 //
 // # The assumption
 //
