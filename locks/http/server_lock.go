@@ -224,8 +224,8 @@ func (s *Server) dropIfEmpty(name string, e *entry, cur *state) {
 // delete answers DELETE with If-Match: 204, 412 on a mismatch or a missing
 // record, 428 without If-Match. Probes clean up with it.
 func (s *Server) delete(w http.ResponseWriter, r *http.Request, name string) {
-	tags, ok := r.Header.Values("If-Match"), len(r.Header.Values("If-Match")) > 0
-	if !ok || matchAny(parseTags(tags), "*") {
+	tags := parseTags(r.Header.Values("If-Match"))
+	if len(tags) == 0 || matchAny(tags, "*") {
 		fail(w, http.StatusPreconditionRequired, `DELETE needs If-Match: "etag"`)
 		return
 	}
@@ -240,7 +240,7 @@ func (s *Server) delete(w http.ResponseWriter, r *http.Request, name string) {
 	e.wmu.Lock()
 	defer e.wmu.Unlock()
 	cur := e.st.Load()
-	if e.dead || !cur.exists || !matchAny(parseTags(tags), cur.etag) {
+	if e.dead || !cur.exists || !matchAny(tags, cur.etag) {
 		fail(w, http.StatusPreconditionFailed, "If-Match: lock record %q is not at that ETag", name)
 		return
 	}
