@@ -132,7 +132,10 @@
 // show what wrote it), then delete it; the next candidate creates a fresh
 // record. The term then starts again at 1: if downstream systems keep the
 // term as a fencing token, write instead a valid record whose "term" is
-// above the last one they saw. A directory at PATH, a directory that cannot
+// above the last one they saw. Do not delete a healthy record while
+// candidates run: the term would start again, and a candidate that was
+// renewing it may believe, until its next renewal fails, that it still
+// leads. A directory at PATH, a directory that cannot
 // be written, a full disk and every other failure give an error that names
 // the file and the system's reason.
 //

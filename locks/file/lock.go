@@ -74,9 +74,10 @@ type Lock struct {
 	closed   bool
 	watches  watchState
 
-	tmpSeq atomic.Uint64 // numbers this Lock's temp files
-	syncs  atomic.Int64  // term-change writes made durable (for tests)
-	probes atomic.Int64  // prober goroutines started (for tests)
+	tmpSeq   atomic.Uint64  // numbers this Lock's temp files
+	sweeping sync.WaitGroup // sweeps running in the background
+	syncs    atomic.Int64   // term-change writes made durable (for tests)
+	probes   atomic.Int64   // prober goroutines started (for tests)
 
 	// testProbing, when set by a test, receives for each watch that waits
 	// on a liveness lock whether it joined a running prober.

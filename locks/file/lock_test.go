@@ -404,3 +404,57 @@ func TestClosed(t *testing.T) {
 		t.Errorf("Create after Close = %v; want ErrClosed", err)
 	}
 }
+
+// TestSweep: what crashes leave (lock files of past versions, old temp
+// files) is deleted at the next change of term; lock files of the current
+// or later versions stay. A Create deletes every version lock file.
+func TestSweep(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "app.lease")
+	l := newLock(t, path, "a")
+	ctx := t.Context()
+	v, err := l.Create(ctx, record("a", 1, 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := l.load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	inc := st.incarnation
+	files := map[string]bool{ // name: deleted by the next change of term
+		".lock." + inc + ".0.00000000":   true,
+		".lock." + inc + ".999.00000000": false,
+		".lock.sha256-0123":              false,
+		".lock.0000000000000000.1.0":     false,
+		".tmp.deadbeef.1":                true,
+		".tmp.cafecafe.1":                false,
+	}
+	old := time.Now().Add(-2 * staleTemp)
+	for name := range files {
+		if err := os.WriteFile(path+name, nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Chtimes(path+".tmp.deadbeef.1", old, old); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Update(ctx, record("a", 2, 2), v); err != nil {
+		t.Fatal(err)
+	}
+	l.sweeping.Wait()
+	for name, gone := range files {
+		if _, err := os.Stat(path + name); gone != errors.Is(err, os.ErrNotExist) {
+			t.Errorf("after a change of term, %s exists = %v; want %v", name, !gone, !gone)
+		}
+	}
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Create(ctx, record("a", 3, 3)); err != nil {
+		t.Fatal(err)
+	}
+	left, _ := filepath.Glob(path + ".lock.*")
+	if len(left) > 0 {
+		t.Errorf("after a Create, version lock files are left: %v", left)
+	}
+}

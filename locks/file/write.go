@@ -162,9 +162,9 @@ func (l *Lock) commit(ctx context.Context, w *pending, want core.Version) (core.
 		l.syncs.Add(1)
 		if want != "" {
 			// A new term: rare enough to clean up what crashes left of
-			// this incarnation's earlier versions.
+			// this incarnation's earlier versions, off the caller's path.
 			inc, n := w.inc, w.n
-			l.sweep(func(i string, k uint64) bool { return i == inc && k < n })
+			l.sweeping.Go(func() { l.sweep(func(i string, k uint64) bool { return i == inc && k < n }) })
 		}
 	}
 	return w.version, nil
