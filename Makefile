@@ -36,7 +36,7 @@ examples: ## build, vet and test the nested modules under examples/ and wasm/
 	  echo "== $$d"; (cd $$d && $(GO) vet ./... && $(GO) test -count=1 ./...) || exit 1; done
 
 sim: ## deterministic simulation: N=<elections> (default 1,000,000)
-	$(GO) run ./cmd/sim $(if $(N),-n $(N),)
+	$(GO) run ./internal/sim/cmd/sim -n $(or $(N),1000000)
 
 fuzz: ## each fuzz target briefly (FUZZTIME=10s)
 	bash scripts/fuzz.sh $(or $(FUZZTIME),10s)
