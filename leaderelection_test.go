@@ -567,3 +567,34 @@ func TestNewLeaderElectorValidates(t *testing.T) {
 		t.Errorf("900ms/600ms/200ms rejected: %v", err)
 	}
 }
+
+func TestCheckReportsCorruptRecord(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		lock := mem.NewStore().Lock("a")
+		corrupt := fmt.Errorf("file: /run/lock/app.lease: %w", &core.RecordError{Offset: 3, Msg: "want a field name"})
+		lock.SetFault(func(mem.Op) error { return corrupt })
+		le, err := NewLeaderElector(LeaderElectionConfig{Lock: lock, LeaseDuration: lease, RenewDeadline: renew, RetryPeriod: retry})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(t.Context())
+		le.Start(ctx)
+		time.Sleep(time.Second)
+		synctest.Wait()
+		err = le.Check()
+		if !errors.Is(err, core.ErrInvalidRecord) || !strings.Contains(err.Error(), "/run/lock/app.lease") {
+			t.Errorf("Check() = %v, want the corrupt record named", err)
+		}
+		if le.IsLeader() {
+			t.Error("leads on a corrupt record")
+		}
+		lock.SetFault(nil) // the operator deleted the file: the store answers again
+		time.Sleep(3 * time.Second)
+		synctest.Wait()
+		if err := le.Check(); err != nil || !le.IsLeader() {
+			t.Errorf("after recovery: Check() = %v, IsLeader() = %v, want nil, true", err, le.IsLeader())
+		}
+		cancel()
+		<-le.Done()
+	})
+}
