@@ -51,8 +51,11 @@ type child interface {
 	// elect still needs it; nil where there is no guard.
 	lost() <-chan struct{}
 	// close ends the preparation (CMD never started) or lets go of the
-	// guard (CMD has exited). It is idempotent.
+	// guard (CMD has exited). It is idempotent and does not block.
 	close()
+	// wait waits, for a second at most, for the helper processes to exit
+	// after close, so that none is left for init to reap.
+	wait()
 	// pid returns CMD's process id once started.
 	pid() int
 }

@@ -83,6 +83,7 @@ func (c *plainChild) kill() {
 func (c *plainChild) exited() <-chan exitInfo { return c.exitc }
 func (c *plainChild) lost() <-chan struct{}   { return nil }
 func (c *plainChild) close()                  {}
+func (c *plainChild) wait()                   {}
 
 func (c *plainChild) pid() int {
 	c.mu.Lock()

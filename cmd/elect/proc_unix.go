@@ -246,9 +246,12 @@ func (c *guardedChild) close() {
 		c.goW = nil
 	}
 	c.closeGuard()
-	// Reap the guard, so that it does not linger as a zombie under an
-	// init that does not reap (as in some containers); it exits as soon
-	// as it reads EOF.
+}
+
+// wait reaps the guard, so that it does not linger as a zombie under an
+// init that does not reap (as in some containers); it exits as soon as it
+// reads EOF.
+func (c *guardedChild) wait() {
 	select {
 	case <-c.guardDone:
 	case <-time.After(time.Second):

@@ -133,7 +133,10 @@ func (s *supervisor) run(ctx context.Context) int {
 		return exitFail
 	}
 	s.ch = ch
-	defer ch.close()
+	defer func() {
+		ch.close()
+		ch.wait()
+	}()
 	sigc := make(chan os.Signal, 8)
 	signal.Notify(sigc, slices.Concat(stopSignals, passSignals, contSignal)...)
 	defer signal.Stop(sigc)
@@ -322,8 +325,8 @@ func (s *supervisor) onExit(ex exitInfo) {
 		s.code = ex.code
 	}
 	s.log.Info("CMD "+ex.what, "term", s.term)
-	s.ch.close()
 	s.done()
+	s.ch.close()
 	if !s.ended {
 		s.task <- ex.code == 0 // the election resigns and releases the lease
 	}
