@@ -23,7 +23,8 @@ const (
 )
 
 // noWaitProbe bounds how long --no-wait gives a lock that can tell a dead
-// holder at once (the file lock) to do so, before it exits 3.
+// holder at once (the file lock) to do so, before it exits 3. Once the
+// holder is found gone, elect waits for the outcome of its own write.
 const noWaitProbe = 100 * time.Millisecond
 
 // runFlags are the flags of elect run.
@@ -41,8 +42,9 @@ const runUsage = `Usage: elect run --lock URL [--id ID] [--lease 15s] [--renew 1
 
 Runs CMD while this process leads the election on the lock at URL. It
 waits until it holds the lease (with --no-wait it exits 3 at once when
-another candidate holds it, as flock -n does), starts CMD, and renews the
-lease while CMD runs. When CMD exits, elect releases the lease, so that the
+the record names another holder, as flock -n does; on a file lock whose
+holder's process is gone it takes the lease instead), starts CMD, and
+renews the lease while CMD runs. When CMD exits, elect releases the lease, so that the
 next candidate takes over at once, and exits with CMD's code.
 
 Lock URLs:

@@ -192,7 +192,11 @@ func (s *supervisor) loop(ctx context.Context, sigc chan os.Signal) {
 			s.onRead(r)
 		case <-s.probeT.c:
 			s.probeT.clear()
-			if !s.started && s.lead == nil {
+			switch {
+			case s.started || s.lead != nil:
+			case s.lock.claiming(): // the holder was found gone: wait for the outcome
+				s.probeT.set(time.Now().Add(noWaitProbe))
+			default:
 				s.giveUpHeld()
 			}
 		case sig := <-sigc:

@@ -28,6 +28,7 @@ type trackedLock struct {
 	unkTerm  int64     // term of the first write naming us whose outcome is unknown
 	unkStart time.Time
 	busy     chan struct{} // non-nil while CMD runs; closed when it has exited
+	writing  int           // writes naming us in flight
 
 	onWrite func(term int64)               // after a confirmed write naming us; may be nil
 	onGet   func(r core.Record, err error) // after every read; may be nil
@@ -65,10 +66,28 @@ func (l *trackedLock) Get(ctx context.Context) (core.Record, core.Version, error
 
 // Create implements core.Lock.
 func (l *trackedLock) Create(ctx context.Context, r core.Record) (core.Version, error) {
-	start := time.Now()
+	start := l.begin(r)
 	v, err := l.Lock.Create(ctx, r)
 	l.note(r, start, err)
 	return v, err
+}
+
+// begin counts a write naming us as in flight, and returns its start.
+func (l *trackedLock) begin(r core.Record) time.Time {
+	if r.HolderIdentity == l.id {
+		l.mu.Lock()
+		l.writing++
+		l.mu.Unlock()
+	}
+	return time.Now()
+}
+
+// claiming reports whether a write naming us is in flight or has been
+// confirmed: this candidate is taking, or has taken, the lease.
+func (l *trackedLock) claiming() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.writing > 0 || l.okTerm > 0
 }
 
 // Update implements core.Lock. A release waits until CMD has exited, or
@@ -86,7 +105,7 @@ func (l *trackedLock) Update(ctx context.Context, r core.Record, v core.Version)
 			}
 		}
 	}
-	start := time.Now()
+	start := l.begin(r)
 	nv, err := l.Lock.Update(ctx, r, v)
 	l.note(r, start, err)
 	return nv, err
@@ -101,6 +120,7 @@ func (l *trackedLock) note(r core.Record, start time.Time, err error) {
 		return
 	}
 	l.mu.Lock()
+	l.writing--
 	switch {
 	case err == nil:
 		if r.Term >= l.okTerm {
