@@ -44,8 +44,9 @@ Runs CMD while this process leads the election on the lock at URL. It
 waits until it holds the lease (with --no-wait it exits 3 at once when
 the record names another holder, as flock -n does; on a file lock whose
 holder's process is gone it takes the lease instead), starts CMD, and
-renews the lease while CMD runs. When CMD exits, elect releases the lease, so that the
-next candidate takes over at once, and exits with CMD's code.
+renews the lease while CMD runs. When CMD exits, elect releases the lease,
+so that the next candidate takes over at once, and exits with CMD's code.
+Durations are written 300ms, 15s, 2m, 1h30m.
 
 Lock URLs:
   file:///PATH          a lock file on this host, e.g. file:///run/lock/app.lease;

@@ -34,8 +34,7 @@ func statusJSON(t *testing.T, getenv func(string) string, args ...string) (int, 
 }
 
 // TestStatusFile checks elect status on lock files: no record, a fresh
-// lease, a lease renewed too long ago, a released one, and --observe on a
-// holder whose process is gone and on one that renews.
+// lease, a lease renewed too long ago, and a released one.
 func TestStatusFile(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -84,10 +83,37 @@ func TestStatusFile(t *testing.T) {
 		t.Errorf("stale lease: exit %d, %+v; want exit 1, expired by the timestamps", code, st)
 	}
 
+	rec.HolderIdentity, rec.Seq = "", rec.Seq+1
+	if _, err = holder.Update(ctx, rec, v); err != nil {
+		t.Fatal(err)
+	}
+	code, st, _ = statusJSON(t, nil, "--lock", url)
+	if code != 1 || st.Leads || st.Holder != "" || st.Term != 4 || !strings.Contains(st.Note, "released") {
+		t.Errorf("released: exit %d, %+v; want exit 1, no holder, term 4 kept", code, st)
+	}
+}
+
+// TestStatusObserve checks elect status --observe on a lock file: a holder
+// whose process is gone, and one that renews.
+func TestStatusObserve(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "app.lease")
+	url := "file://" + path
+	holder, err := file.New(path, "holder-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Close()
+	rec := core.Record{HolderIdentity: "holder-1", LeaseDuration: 15 * time.Second, RenewTime: time.Now(), Term: 4, Seq: 1}
+	v, err := holder.Create(ctx, rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+
 	// --observe: the record names holder-2, which let go of its liveness
 	// lock as the end of its process would: the file lock says it is
 	// gone at once.
-	rec.HolderIdentity, rec.RenewTime, rec.Seq = "holder-2", time.Now(), 3
+	rec.HolderIdentity, rec.RenewTime, rec.Seq = "holder-2", time.Now(), 2
 	gone, err := file.New(path, "holder-2")
 	if err != nil {
 		t.Fatal(err)
@@ -96,13 +122,13 @@ func TestStatusFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	gone.Close()
-	code, st, _ = statusJSON(t, nil, "--lock", url, "--observe")
+	code, st, _ := statusJSON(t, nil, "--lock", url, "--observe")
 	if code != 1 || !st.Expired || st.JudgedBy != "holder-gone" {
 		t.Errorf("--observe, holder gone: exit %d, %+v; want exit 1, expired, holder-gone", code, st)
 	}
 
 	// --observe on a holder that renews: live as soon as it renews.
-	rec.HolderIdentity, rec.Seq = "holder-1", 4
+	rec.HolderIdentity, rec.Seq = "holder-1", 3
 	if v, err = holder.Update(ctx, rec, v); err != nil {
 		t.Fatal(err)
 	}
@@ -130,15 +156,6 @@ func TestStatusFile(t *testing.T) {
 	<-renewed
 	if code != 0 || !st.Leads || st.Expired || st.JudgedBy != "observed" {
 		t.Errorf("--observe, renewing holder: exit %d, %+v; want exit 0, live, observed", code, st)
-	}
-
-	rec.HolderIdentity, rec.Seq = "", rec.Seq+1
-	if _, err = holder.Update(ctx, rec, v); err != nil {
-		t.Fatal(err)
-	}
-	code, st, _ = statusJSON(t, nil, "--lock", url)
-	if code != 1 || st.Leads || st.Holder != "" || st.Term != 4 || !strings.Contains(st.Note, "released") {
-		t.Errorf("released: exit %d, %+v; want exit 1, no holder, term 4 kept", code, st)
 	}
 }
 

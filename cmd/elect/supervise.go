@@ -62,6 +62,8 @@ type readResult struct {
 	err    error
 }
 
+// newSupervisor wires the election to the supervisor: the lock wrapped by
+// track, and the callbacks.
 func newSupervisor(o *runFlags, log *slog.Logger, ol *openedLock, cfg childConfig) (*supervisor, error) {
 	s := &supervisor{
 		o: o, log: log, ol: ol, cfg: cfg, code: -1,
