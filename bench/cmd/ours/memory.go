@@ -8,6 +8,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -76,8 +77,12 @@ func memory(args []string) error {
 	lease := fs.Duration("lease", 15*time.Second, "LeaseDuration")
 	renew := fs.Duration("renew", 10*time.Second, "RenewDeadline")
 	retry := fs.Duration("retry", 2*time.Second, "RetryPeriod")
+	heapProfile := fs.String("heapprofile", "", "write a heap profile of the running electors to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *heapProfile != "" {
+		runtime.MemProfileRate = 1
 	}
 	s0 := take()
 	stores := make([]*mem.Store, *n)
@@ -124,6 +129,17 @@ func memory(args []string) error {
 	time.Sleep(*window)
 	cpuUsed, wall := cpuTime()-c0, time.Since(w0)
 	s1 := take()
+	if *heapProfile != "" {
+		f, err := os.Create(*heapProfile)
+		if err != nil {
+			return err
+		}
+		err = pprof.Lookup("heap").WriteTo(f, 0)
+		f.Close()
+		if err != nil {
+			return err
+		}
+	}
 
 	cancel()
 	for _, le := range les {

@@ -69,7 +69,7 @@ func (r *run) markdown(figs []figure) string {
 	w("|---|---|---|---|---|---|---|---|\n")
 	for _, f := range figs {
 		w("| %s | %s | %s | %s | %s | %s | %s | %s |\n", mdEscape(f.label), cell(f.ours), cell(f.peer), cell(f.etcd),
-			strings.ReplaceAll(f.goal, "-", " "), f.ratio, f.status(), f.meaning)
+			goalText(f.goal), f.ratio, f.status(), f.meaning)
 	}
 	w("<!-- table:end -->\n\n")
 	w("Latencies are p50/p99 (nearest rank; with at most 100 trials p99 is the slowest trial). The ratio is the\n")
@@ -85,13 +85,26 @@ func (r *run) markdown(figs []figure) string {
 	return b.String()
 }
 
+// cell renders a value for the table: the line's compact tokens spelled
+// out.
 func cell(v val) string {
 	s := v.String()
-	s = strings.ReplaceAll(s, "/", " / ")
-	s = strings.ReplaceAll(s, "(", " (")
-	s = strings.ReplaceAll(s, "-", " ")
-	s = strings.ReplaceAll(s, ",", ", ")
+	base := strings.HasPrefix(s, "baseline:")
+	s = strings.TrimPrefix(s, "baseline:")
+	if s != "n/a" {
+		s = strings.ReplaceAll(s, "/", " / ")
+	}
+	s = strings.NewReplacer("allocs", " allocs", "goroutines", " goroutines", "-client-cpu", " client CPU",
+		"(core:", " (core: ", "(of-", " (of ", "-tenures,", " tenures, ", "does-not-build", "does not build",
+		"not-run", "not run", "(baseline)", " (baseline)").Replace(s)
+	if base {
+		s += " (baseline)"
+	}
 	return mdEscape(s)
+}
+
+func goalText(g string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(g, "-", " "), "client go", "client-go")
 }
 
 const method = `- **Renew round.** Ours: ` + "`BenchmarkRenewRound`" + ` (bench/renew): the core machine's tick, the
