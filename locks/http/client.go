@@ -58,7 +58,9 @@ type Option func(*Lock)
 // transports, proxies, TLS settings or client certificates. The default is
 // a client of the package's own that keeps connections alive and never
 // follows redirects (a redirect is reported as an unexpected answer).
-// Timeouts come from WithTimeout, not from c.Timeout.
+// Timeouts come from WithTimeout, not from c.Timeout; leave c.Timeout zero,
+// or above the watch wait plus the timeout, else every long-poll fails and
+// Watch stops.
 func WithClient(c *http.Client) Option { return func(l *Lock) { l.client = c } }
 
 // WithRequestHook makes the Lock call hook on every request just before it
