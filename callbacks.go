@@ -25,7 +25,7 @@ type callbackQueue struct {
 	mu      sync.Mutex
 	q       []callback
 	running bool
-	working chan struct{} // closes when the running OnStartedLeading returns
+	working sync.WaitGroup // the running OnStartedLeading
 }
 
 func (c *callbackQueue) push(cb callback) {
@@ -61,18 +61,11 @@ func (c *callbackQueue) run(cb callback) {
 	switch cb.kind {
 	case cbStarted:
 		if cbs.OnStartedLeading != nil {
-			working := make(chan struct{})
-			c.working = working
-			go func() {
-				defer close(working)
-				cbs.OnStartedLeading(cb.stop)
-			}()
+			c.working.Add(1)
+			go c.lead(cbs.OnStartedLeading, cb.stop)
 		}
 	case cbStopped:
-		if c.working != nil {
-			<-c.working // the leader's work has returned
-			c.working = nil
-		}
+		c.working.Wait() // the leader's work has returned
 		if cbs.OnStoppedLeading != nil {
 			cbs.OnStoppedLeading()
 		}
@@ -83,4 +76,9 @@ func (c *callbackQueue) run(cb callback) {
 	case cbFinished:
 		close(c.le.d.finished)
 	}
+}
+
+func (c *callbackQueue) lead(f func(<-chan struct{}), stop chan struct{}) {
+	defer c.working.Done()
+	f(stop)
 }

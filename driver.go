@@ -23,9 +23,20 @@ type driverState struct {
 	watchStop func()
 	stop      chan struct{} // closes when the current term ends
 	leading   bool
-	errSince  time.Time // first lock error of the current streak
-	done      chan struct{}
-	finished  chan struct{} // closed once the last callback after done has run
+	errSince  time.Time     // first lock error of the current streak
+	finished  chan struct{} // closed once the machine is done and the last callback has run
+}
+
+// machineConfig is the core configuration of this elector.
+func (le *LeaderElector) machineConfig() core.Config {
+	return core.Config{
+		Identity:      le.id,
+		LeaseDuration: le.cfg.LeaseDuration,
+		RenewDeadline: le.cfg.RenewDeadline,
+		RetryPeriod:   le.cfg.RetryPeriod,
+		TermLimit:     le.cfg.TermLimit,
+		Rand:          le.rand,
+	}
 }
 
 // start creates the machine and drives its first step. once selects the
@@ -37,7 +48,7 @@ func (le *LeaderElector) start(ctx context.Context, once bool) error {
 		return errors.New("leaderelection: elector already ran; create a new one")
 	}
 	le.started = true
-	cfg := le.mcfg
+	cfg := le.machineConfig()
 	cfg.Once = once
 	m, err := core.NewMachine(cfg)
 	if err != nil {
@@ -46,7 +57,6 @@ func (le *LeaderElector) start(ctx context.Context, once bool) error {
 	}
 	le.m = m
 	le.d.ctx = context.WithoutCancel(ctx)
-	le.d.done = make(chan struct{})
 	le.d.finished = make(chan struct{})
 	le.d.timer = time.AfterFunc(0, le.onTimer) // the first step runs on the timer's goroutine
 	le.mu.Unlock()
@@ -154,11 +164,11 @@ func (le *LeaderElector) call(a core.Action) core.Input {
 	if err != nil && (errors.Is(err, core.ErrNotFound) || errors.Is(err, core.ErrConflict)) {
 		err = nil // an answer, not a failure
 	}
-	if a.Op != core.OpGet && a.Record.HolderIdentity == le.mcfg.Identity && le.cfg.Metrics != nil {
+	if a.Op != core.OpGet && a.Record.HolderIdentity == le.id && le.cfg.Metrics != nil {
 		le.cfg.Metrics.ObserveRenew(le.name, time.Since(start), in.Err)
 	}
-	if err != nil && le.log != nil {
-		le.log.Warn("lock call failed", "election", le.name, "op", a.Op.String(), "error", err)
+	if err != nil && le.cfg.Logger != nil {
+		le.cfg.Logger.Warn("lock call failed", "election", le.name, "op", a.Op.String(), "error", err)
 	}
 	le.mu.Lock()
 	if err == nil {
@@ -206,8 +216,8 @@ func (le *LeaderElector) handleEvents(evs []core.Event, now time.Time) {
 }
 
 func (le *LeaderElector) logInfo(msg string, attrs ...any) {
-	if le.log != nil {
-		le.log.Info(msg, append([]any{slog.String("election", le.name), slog.String("identity", le.mcfg.Identity)}, attrs...)...)
+	if le.cfg.Logger != nil {
+		le.cfg.Logger.Info(msg, append([]any{slog.String("election", le.name), slog.String("identity", le.id)}, attrs...)...)
 	}
 }
 
@@ -217,6 +227,5 @@ func (le *LeaderElector) finish() {
 	le.clearWatch()
 	le.d.busy = false
 	le.d.inbox = nil
-	close(le.d.done)
 	le.cb.push(callback{kind: cbFinished})
 }

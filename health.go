@@ -31,7 +31,7 @@ func (le *LeaderElector) Check() error {
 	if errors.Is(err, core.ErrInvalidRecord) {
 		return fmt.Errorf("leaderelection: lock %s holds a corrupt record: %w", le.name, err)
 	}
-	if !le.d.errSince.IsZero() && now.Sub(le.d.errSince) > le.mcfg.LeaseDuration {
+	if !le.d.errSince.IsZero() && now.Sub(le.d.errSince) > le.cfg.LeaseDuration {
 		return fmt.Errorf("leaderelection: lock %s failing for %v: %w", le.name, now.Sub(le.d.errSince).Round(time.Millisecond), err)
 	}
 	return nil

@@ -95,10 +95,10 @@ type LeaderElectionConfig struct {
 // Run, RunContext or Start. Its methods are safe for concurrent use.
 type LeaderElector struct {
 	cfg     LeaderElectionConfig
-	mcfg    core.Config
+	id      string       // the lock's identity
+	rand    core.Rand    // jitter
 	watcher core.Watcher // the lock's, or nil
 	name    string
-	log     *slog.Logger
 
 	mu      sync.Mutex
 	started bool
@@ -129,7 +129,7 @@ func NewLeaderElector(lec LeaderElectionConfig) (*LeaderElector, error) {
 	if err := mcfg.Validate(); err != nil {
 		return nil, err
 	}
-	le := &LeaderElector{cfg: lec, mcfg: mcfg, name: lec.Name, log: lec.Logger}
+	le := &LeaderElector{cfg: lec, id: mcfg.Identity, rand: r, name: lec.Name}
 	if le.name == "" {
 		le.name = lec.Lock.Describe()
 	}
@@ -175,7 +175,7 @@ func (le *LeaderElector) FencingToken() (int64, bool) {
 }
 
 // Identity returns this candidate's identity, the lock's.
-func (le *LeaderElector) Identity() string { return le.mcfg.Identity }
+func (le *LeaderElector) Identity() string { return le.id }
 
 // ErrNotRunning is returned by Check before the elector runs.
 var ErrNotRunning = errors.New("leaderelection: elector is not running")

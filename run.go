@@ -25,7 +25,7 @@ func (le *LeaderElector) Run(task <-chan bool) {
 	if le.start(context.Background(), true) != nil {
 		return
 	}
-	done := le.d.done
+	done := le.d.finished
 	for task != nil {
 		select {
 		case v, ok := <-task:

@@ -135,9 +135,9 @@ func (m *Machine) written(p pending, ver Version, err error) {
 	case err == nil:
 		m.lastErr = nil
 		m.unconf = false
-		m.obs, m.obsVer, m.obsAt, m.haveObs, m.gone = m.pendRec, ver, m.now, true, false
+		m.obs, m.obsVer, m.obsAt, m.haveObs, m.gone = m.action.Record, ver, m.now, true, false
 		m.ownVer = ver
-		m.maxTerm = max(m.maxTerm, m.pendRec.Term)
+		m.maxTerm = max(m.maxTerm, m.action.Record.Term)
 		switch p {
 		case pendCreate, pendAcquire:
 			if m.now.Before(m.pendStart.Add(m.cfg.RenewDeadline)) {
@@ -171,7 +171,7 @@ func (m *Machine) written(p pending, ver Version, err error) {
 		switch p {
 		case pendCreate, pendAcquire:
 			if !m.unconf {
-				m.unconf, m.unconfStart, m.unconfTerm = true, m.pendStart, m.pendRec.Term
+				m.unconf, m.unconfStart, m.unconfTerm = true, m.pendStart, m.action.Record.Term
 			}
 			m.wait(m.now.Add(m.jitter()))
 		case pendRenew:

@@ -108,9 +108,9 @@ func (r StopReason) String() string {
 // Event is something that happened during one Step.
 type Event struct {
 	Kind     EventKind
+	Reason   StopReason // EventStoppedLeading
 	Term     int64      // EventStartedLeading, EventStoppedLeading
 	Identity string     // EventNewLeader
-	Reason   StopReason // EventStoppedLeading
 	Err      error      // EventStoppedLeading for ReasonRenewDeadline: the last lock error
 }
 
@@ -233,9 +233,7 @@ type Machine struct {
 	lastErr       error
 
 	pend      pending
-	pendStart time.Time
-	pendRec   Record
-	pendVer   Version // precondition of the pending update
+	pendStart time.Time // the record and version of the call are in action
 
 	action Action
 	events [4]Event
@@ -342,8 +340,6 @@ func (m *Machine) jitter() time.Duration {
 func (m *Machine) call(p pending, rec Record, ver Version, deadline time.Time) {
 	m.pend = p
 	m.pendStart = m.now
-	m.pendRec = rec
-	m.pendVer = ver
 	op := OpGet
 	switch p {
 	case pendCreate:

@@ -119,7 +119,7 @@ func (s *Store) Delete() {
 // versionBatch is how many versions are formatted at once, so that a write
 // costs no allocation in the common case: the versions are substrings of
 // one string.
-const versionBatch = 64
+const versionBatch = 16
 
 // nextVersion issues a version never issued before. s.mu must be held.
 func (s *Store) nextVersion() core.Version {
