@@ -44,6 +44,11 @@ say() { echo "bench: [$(( $(date +%s) - t_start ))s] $*" >&2; }
 
 # r NAME CMD...: run CMD from bench/, output to out/logs/NAME.txt, and
 # record the command (paths relative to bench/) for RESULTS.md.
+# bg NAME CMD...: the same in the background; waitjobs waits for those
+# (a bare wait would also wait for etcd).
+JOBS=()
+bg() { r "$@" & JOBS+=($!); }
+waitjobs() { [ ${#JOBS[@]} -eq 0 ] || wait "${JOBS[@]}"; JOBS=(); }
 r() {
   local name=$1; shift
   echo "$*" | sed "s#$B/##g" >>"$L/commands.txt"
@@ -157,11 +162,11 @@ r ours_handover_graceful_http "$OURS" handover -lock http -mode graceful -n "$HO
 if [ "$CGHO" -gt 0 ]; then
   say "client-go: graceful handover (n=$CGHO); then client-go crash (n=$CGHO) and etcd crash (n=$ECRASH) side by side"
   r cg_handover_graceful "$BIN/cghandover" -mode graceful -n "$CGHO" -v
-  r cg_handover_crash "$BIN/cghandover" -mode crash -n "$CGHO" -v &
+  bg cg_handover_crash "$BIN/cghandover" -mode crash -n "$CGHO" -v
   if [ -n "$ETCD_PID" ] && [ "$ECRASH" -gt 0 ]; then
-    r etcd_crash $E -ttl 1 -n "$ECRASH" crash &
+    bg etcd_crash $E -ttl 1 -n "$ECRASH" crash
   fi
-  wait
+  waitjobs
 fi
 stop_etcd
 
@@ -169,20 +174,20 @@ stop_etcd
 say "partition (ours n=$PART$([ "$MODE" = full ] && echo ", client-go n=$PART")) and safety scenarios ($SDUR each), in parallel"
 S_K=(-lease 900ms -renew 600ms -retry 200ms)
 S_E=(-dist spike:0.05:1500ms)
-r ours_partition "$OURS" partition -n "$PART" -v &
-r ours_safety_K "$OURS" safety -dur "$SDUR" -label K_subsecond_lease_cas "${S_K[@]}" &
-r ours_safety_E "$OURS" safety -dur "$SDUR" -label E_wrap_spike_cas "${S_E[@]}" &
-r ours_safety_F "$OURS" safety -dur "$SDUR" -label F_wrap_spike_cas_ctx "${S_E[@]}" -ctxaware &
-r ours_safety_G "$OURS" safety -dur "$SDUR" -label G_wrap_spike_cas_ctx_ghost "${S_E[@]}" -ctxaware -ghost &
+bg ours_partition "$OURS" partition -n "$PART" -v
+bg ours_safety_K "$OURS" safety -dur "$SDUR" -label K_subsecond_lease_cas "${S_K[@]}"
+bg ours_safety_E "$OURS" safety -dur "$SDUR" -label E_wrap_spike_cas "${S_E[@]}"
+bg ours_safety_F "$OURS" safety -dur "$SDUR" -label F_wrap_spike_cas_ctx "${S_E[@]}" -ctxaware
+bg ours_safety_G "$OURS" safety -dur "$SDUR" -label G_wrap_spike_cas_ctx_ghost "${S_E[@]}" -ctxaware -ghost
 if [ "$MODE" = full ]; then
   CS="$BIN/cgsafety -dur $SDUR"
-  r cg_handover_partition "$BIN/cghandover" -mode partition -n "$PART" -v &
-  r cg_safety_K $CS -label K_subsecond_lease_cas -cas "${S_K[@]}" &
-  r cg_safety_E $CS -label E_wrap_spike_cas -inject wrap -cas "${S_E[@]}" &
-  r cg_safety_F $CS -label F_wrap_spike_cas_ctx -inject wrap -cas "${S_E[@]}" -ctxaware &
-  r cg_safety_G $CS -label G_wrap_spike_cas_ctx_ghost -inject wrap -cas "${S_E[@]}" -ctxaware -ghost &
+  bg cg_handover_partition "$BIN/cghandover" -mode partition -n "$PART" -v
+  bg cg_safety_K $CS -label K_subsecond_lease_cas -cas "${S_K[@]}"
+  bg cg_safety_E $CS -label E_wrap_spike_cas -inject wrap -cas "${S_E[@]}"
+  bg cg_safety_F $CS -label F_wrap_spike_cas_ctx -inject wrap -cas "${S_E[@]}" -ctxaware
+  bg cg_safety_G $CS -label G_wrap_spike_cas_ctx_ghost -inject wrap -cas "${S_E[@]}" -ctxaware -ghost
 fi
-wait
+waitjobs
 
 # ---------- idle memory: 1,000 electors ----------
 say "idle memory: 1,000 electors (cpu window $MEMWIN)"
@@ -192,10 +197,10 @@ if [ "$MODE" = full ]; then
   r cg_memory_leader "$BIN/cgmemory" -n 1000 -role leader -cb return -cpuwindow "$MEMWIN"
   r cg_memory_follower "$BIN/cgmemory" -n 1000 -role follower -cb block -cpuwindow "$MEMWIN"
 else
-  r ours_memory_leader "$OURS" memory -n 1000 -role leader -cpuwindow "$MEMWIN" &
-  r ours_memory_follower "$OURS" memory -n 1000 -role follower -cpuwindow "$MEMWIN" &
-  r cg_memory_leader "$BIN/cgmemory" -n 1000 -role leader -cb return -cpuwindow "$MEMWIN" &
-  wait
+  bg ours_memory_leader "$OURS" memory -n 1000 -role leader -cpuwindow "$MEMWIN"
+  bg ours_memory_follower "$OURS" memory -n 1000 -role follower -cpuwindow "$MEMWIN"
+  bg cg_memory_leader "$BIN/cgmemory" -n 1000 -role leader -cb return -cpuwindow "$MEMWIN"
+  waitjobs
 fi
 
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg); wall time $(( $(date +%s) - t_start ))s" >>"$L/env.txt"
