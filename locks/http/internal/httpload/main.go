@@ -48,6 +48,7 @@ type options struct {
 	maxLease time.Duration
 	profile  string
 	gogc     int
+	data     string
 }
 
 func run(ctx context.Context, args []string, out io.Writer) error {
@@ -62,6 +63,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fs.BoolVar(&o.find, "find", false, "step the lease count up until the p99 target or zero errors fail; report the largest that met both")
 	fs.DurationVar(&o.maxLease, "max-lease", 3*time.Second, "the server's --max-lease, and the leases' duration; the server refuses writes that long after it starts")
 	fs.StringVar(&o.profile, "cpuprofile", "", "write the generator's CPU profile to `FILE`")
+	fs.StringVar(&o.data, "data", "", "run the server with --data in a new directory under `DIR` (every write fsynced)")
 	fs.IntVar(&o.gogc, "gogc", 400, "GOGC of the generator (not of the server): thousands of leases in one process\nare an artifact of the benchmark, and its garbage collection should not weigh on the server")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -132,13 +134,23 @@ func find(ctx context.Context, o options, out io.Writer) error {
 type server struct {
 	cmd  *exec.Cmd
 	base string
+	dir  string // the data directory, or ""
 }
 
 // startServer runs `elect serve` on a free loopback port and waits for its
 // "listening on" line.
 func startServer(o options, leases int) (*server, error) {
-	cmd := exec.Command(o.elect, "serve", "--addr", "127.0.0.1:0", "--quiet",
-		"--max-lease", o.maxLease.String(), "--max-locks", fmt.Sprint(leases+1000))
+	var dir string
+	args := []string{"serve", "--addr", "127.0.0.1:0", "--quiet",
+		"--max-lease", o.maxLease.String(), "--max-locks", fmt.Sprint(leases + 1000)}
+	if o.data != "" {
+		var err error
+		if dir, err = os.MkdirTemp(o.data, "httpload-"); err != nil {
+			return nil, err
+		}
+		args = append(args, "--data", dir)
+	}
+	cmd := exec.Command(o.elect, args...)
 	pipe, err := cmd.StderrPipe()
 	if err != nil {
 		return nil, err
@@ -150,11 +162,14 @@ func startServer(o options, leases int) (*server, error) {
 	for sc.Scan() {
 		if _, addr, ok := strings.Cut(sc.Text(), "listening on "); ok {
 			go io.Copy(io.Discard, pipe) //nolint:errcheck // keep the pipe drained
-			return &server{cmd: cmd, base: addr}, nil
+			return &server{cmd: cmd, base: addr, dir: dir}, nil
 		}
 	}
 	cmd.Process.Kill()
 	cmd.Wait()
+	if dir != "" {
+		os.RemoveAll(dir)
+	}
 	return nil, errors.New("elect serve exited before listening")
 }
 
@@ -162,6 +177,9 @@ func startServer(o options, leases int) (*server, error) {
 func (s *server) stop() {
 	s.cmd.Process.Kill()
 	s.cmd.Wait()
+	if s.dir != "" {
+		os.RemoveAll(s.dir)
+	}
 }
 
 // waitWritable waits out the server's refusal of writes after its start,
