@@ -50,10 +50,13 @@ func (s *watchState) stopAll() []*watch {
 	return ws
 }
 
-// stopNotifier stops the change notifier when no watch needs it.
+// stopNotifier stops the change notifier when no watch needs it. The
+// descriptor is closed on a goroutine of its own: closing an inotify
+// descriptor waits for an RCU grace period in the kernel (milliseconds),
+// which must not delay the watches that fire now.
 func (s *watchState) stopNotifier() {
 	if len(s.subs) == 0 && s.note != nil {
-		s.note.close()
+		go s.note.close()
 		s.note = nil
 	}
 }
