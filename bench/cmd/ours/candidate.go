@@ -32,6 +32,7 @@ func candidate(args []string) error {
 	renew := fs.Duration("renew", 10*time.Second, "RenewDeadline")
 	retry := fs.Duration("retry", 2*time.Second, "RetryPeriod")
 	trace := fs.Bool("trace", false, "log every lock call and watch on stderr")
+	probe := fs.Bool("probe", true, "HTTP lock: probe the store before the first write (the default); false: httplock.WithoutProbe")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -41,7 +42,11 @@ func candidate(args []string) error {
 	case *path != "":
 		lock, err = file.New(*path, *id)
 	case *url != "":
-		lock, err = httplock.New(*url, *id)
+		var opts []httplock.Option
+		if !*probe {
+			opts = append(opts, httplock.WithoutProbe())
+		}
+		lock, err = httplock.New(*url, *id, opts...)
 	default:
 		err = errors.New("-file or -http is required")
 	}

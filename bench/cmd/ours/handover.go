@@ -130,6 +130,7 @@ func handover(args []string) error {
 	retry := fs.Duration("retry", 2*time.Second, "RetryPeriod")
 	verbose := fs.Bool("v", false, "print every trial")
 	trace := fs.Bool("trace", false, "the candidates log every lock call on stderr")
+	probe := fs.Bool("probe", true, "HTTP lock: the candidates probe the store before their first write")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -162,6 +163,9 @@ func handover(args []string) error {
 	timings := []string{"-lease", lease.String(), "-renew", renew.String(), "-retry", retry.String()}
 	if *trace {
 		timings = append(timings, "-trace")
+	}
+	if !*probe {
+		timings = append(timings, "-probe=false")
 	}
 
 	var live []*child
