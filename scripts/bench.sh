@@ -49,9 +49,16 @@ say() { echo "bench: [$(( $(date +%s) - t_start ))s] $*" >&2; }
 JOBS=()
 bg() { r "$@" & JOBS+=($!); }
 waitjobs() { [ ${#JOBS[@]} -eq 0 ] || wait "${JOBS[@]}"; JOBS=(); }
+quote() { # the arguments, quoted where a shell needs it
+  local a out=""
+  for a in "$@"; do
+    case $a in *[\ \|\(\)\^\$\*\;\&]*) out+="'$a' " ;; *) out+="$a " ;; esac
+  done
+  echo "${out% }"
+}
 r() {
   local name=$1; shift
-  echo "$*" | sed "s#$B/##g" >>"$L/commands.txt"
+  quote "$@" | sed "s#$B/##g" >>"$L/commands.txt"
   "$@" >"$L/$name.txt" 2>&1 || echo "bench: $name failed (exit $?): see bench/out/logs/$name.txt" >&2
 }
 
