@@ -159,18 +159,28 @@ func (r *run) memory(role, peerName string) figure {
 		f.label = "memory per idle elector (1,000 electors, following), heap+stack; goroutines"
 		f.meaning = "The same for electors that wait behind another holder."
 	}
-	mem := func(m kv, isBase, ok bool) (val, float64) {
+	// Repeated runs: the run with the median heap per elector, and how many
+	// there were (HeapInuse is counted in whole pages, so one run is noisy).
+	mem := func(m kv, runs int, isBase, ok bool) (val, float64) {
 		if !ok {
 			return val{}, 0
 		}
 		h, _ := m.num("heap_per_elector")
 		g, _ := m.num("goroutines_per_elector")
-		return val{text: fmt.Sprintf("%.0fB/%.2fgoroutines", h, g), num: h, ok: true, baseline: isBase}, g
+		text := fmt.Sprintf("%.0fB/%.2fgoroutines", h, g)
+		if runs > 1 {
+			text += fmt.Sprintf("(median-of-%d)", runs)
+		}
+		return val{text: text, num: h, ok: true, baseline: isBase}, g
 	}
-	m, ok := r.ours["ours_memory_"+role]
+	m, n := medianBy(r.oursN["ours_memory_"+role], "heap_per_elector")
 	var g float64
-	f.ours, g = mem(m, false, ok)
-	f.peer, _ = mem(pick(r.cg, r.cgB, peerName, peerName))
+	f.ours, g = mem(m, n, false, n > 0)
+	if pm, pn := medianBy(r.cgN[peerName], "heap_per_elector"); pn > 0 {
+		f.peer, _ = mem(pm, pn, false, true)
+	} else {
+		f.peer, _ = mem(r.cgB[peerName], 1, true, r.cgB[peerName] != nil)
+	}
 	if e, isBase, ok := pick(r.etcd, r.etcdB, "idle_per_candidate", "idle_per_candidate"); ok {
 		h, _ := e.num("heap_bytes")
 		s, _ := e.num("stack_bytes")

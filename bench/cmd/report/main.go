@@ -29,7 +29,9 @@ func main() {
 	r := &run{
 		mode:  *mode,
 		ours:  summaries(filepath.Join(logs, "ours_*.txt")),
+		oursN: summariesAll(filepath.Join(logs, "ours_*.txt")),
 		cg:    summaries(filepath.Join(logs, "cg_*.txt")),
+		cgN:   summariesAll(filepath.Join(logs, "cg_*.txt")),
 		etcd:  summaries(filepath.Join(logs, "etcd_*.txt")),
 		fp:    summaries(filepath.Join(logs, "footprint.txt")),
 		bench: benchMedians(filepath.Join(logs, "renew.txt")),
@@ -53,6 +55,7 @@ func main() {
 type run struct {
 	mode               string
 	ours, cg, etcd, fp map[string]kv
+	oursN, cgN         map[string][]kv // every line, for figures measured several times
 	bench              map[string]kv
 	cgB, etcdB         map[string]kv
 	logs               string

@@ -95,7 +95,7 @@ func cell(v val) string {
 		s = strings.ReplaceAll(s, "/", " / ")
 	}
 	s = strings.NewReplacer("allocs", " allocs", "goroutines", " goroutines", "-client-cpu", " client CPU",
-		"(core:", " (core: ", "(of-", " (of ", "-tenures,", " tenures, ", "does-not-build", "does not build",
+		"(core:", " (core: ", "(median-of-", " (median of ", "(of-", " (of ", "-tenures,", " tenures, ", "does-not-build", "does not build",
 		"not-run", "not run", "(baseline)", " (baseline)").Replace(s)
 	if base {
 		s += " (baseline)"
@@ -136,7 +136,8 @@ const method = `- **Renew round.** Ours: ` + "`BenchmarkRenewRound`" + ` (bench/
   the release write, which the driver issues only after stop has closed.
 - **Idle memory.** Ours: ` + "`ours memory`" + `, 1,000 electors started with Start on 1,000 in-memory locks, callbacks
   that return at once; (running) minus (the same locks with every elector stopped and dropped), HeapInuse +
-  StackInuse, after 3 GCs and FreeOSMemory, as the peer's memory program does; timings 15s/10s/2s.
+  StackInuse, after 3 GCs and FreeOSMemory, as the peer's memory program does; timings 15s/10s/2s; the
+  full run measures each side three times and reports the median run (HeapInuse counts whole pages).
   client-go: the peer's ` + "`memory -role leader -cb return`" + ` and ` + "`-role follower`" + `. etcd: the peer's
   ` + "`idle`" + ` mode, per candidate (Session + blocked Campaign, heap + stack, the caller's goroutine included).
 - **Binary size, modules.** ` + "`go build -trimpath -ldflags='-s -w'`" + ` with CGO_ENABLED=0 of the minimal programs:

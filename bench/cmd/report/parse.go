@@ -33,6 +33,16 @@ func (m kv) num(k string) (float64, bool) {
 // "SUMMARY N k=v ..." (the client-go harness).
 func summaries(pattern string) map[string]kv {
 	out := map[string]kv{}
+	for name, ms := range summariesAll(pattern) {
+		out[name] = ms[len(ms)-1]
+	}
+	return out
+}
+
+// summariesAll is summaries keeping every line of a name (repeated runs),
+// in file order.
+func summariesAll(pattern string) map[string][]kv {
+	out := map[string][]kv{}
 	files, _ := filepath.Glob(pattern)
 	for _, f := range files {
 		fh, err := os.Open(f)
@@ -59,11 +69,26 @@ func summaries(pattern string) map[string]kv {
 					m[k] = v
 				}
 			}
-			out[name] = m
+			out[name] = append(out[name], m)
 		}
 		fh.Close()
 	}
 	return out
+}
+
+// medianBy returns the line whose key k is the median of ms (the lower
+// middle one for an even count), and the number of lines.
+func medianBy(ms []kv, k string) (kv, int) {
+	if len(ms) == 0 {
+		return nil, 0
+	}
+	s := append([]kv(nil), ms...)
+	sort.SliceStable(s, func(i, j int) bool {
+		a, _ := s[i].num(k)
+		b, _ := s[j].num(k)
+		return a < b
+	})
+	return s[(len(s)-1)/2], len(s)
 }
 
 var benchLine = regexp.MustCompile(`^Benchmark(\S+?)(?:-\d+)?\s+\d+\s+([\d.]+) ns/op(?:\s+([\d.]+) B/op)?(?:\s+([\d.]+) allocs/op)?`)
