@@ -11,13 +11,18 @@ import (
 
 // driverState is what the driver keeps between inputs. It has no
 // goroutine of its own: whichever goroutine brings an input (a timer, a
-// watch, the caller of Run) drives the machine until it asks to wait, and
-// inputs that arrive meanwhile queue in inbox. An idle elector is a timer,
-// and a watch when its lock has one.
+// watch, the caller of Run) drives the machine until it asks to wait. An
+// input that arrives while that goroutine is in a lock call is stepped at
+// once by the goroutine that brings it: the machine keeps the call in
+// flight as its action, and may end leadership meanwhile, so that a call
+// that hangs past the leader's deadline (a lock that ignores its context)
+// cannot keep stop open. An idle elector is a timer, and a watch when its
+// lock has one.
 type driverState struct {
 	ctx       context.Context // for lock calls: the run's values, never its cancellation
-	busy      bool            // some goroutine is driving
-	inbox     []core.Input
+	busy      bool            // some goroutine is driving: it is in a lock call
+	callOp    core.Op         // the call in flight while busy
+	callStart time.Time       // and when it started
 	timer     *time.Timer
 	watchVer  core.Version
 	watchStop func()
@@ -65,8 +70,10 @@ func (le *LeaderElector) start(ctx context.Context, once bool) error {
 
 func (le *LeaderElector) onTimer() { le.deliver(core.Input{Kind: core.InputTick}) }
 
-// deliver hands one input to the machine: at once when no goroutine is
-// driving it, else through the inbox.
+// deliver hands one input to the machine. When no goroutine is driving
+// it, this one drives; when one is in a lock call, the input is stepped
+// here and now, and the driving goroutine carries on with its call, which
+// stays the machine's action until its result comes.
 func (le *LeaderElector) deliver(in core.Input) {
 	le.mu.Lock()
 	if le.m == nil || le.m.Role() == core.RoleDone {
@@ -74,7 +81,7 @@ func (le *LeaderElector) deliver(in core.Input) {
 		return
 	}
 	if le.d.busy {
-		le.d.inbox = append(le.d.inbox, in)
+		le.step(in)
 		le.mu.Unlock()
 		return
 	}
@@ -82,26 +89,28 @@ func (le *LeaderElector) deliver(in core.Input) {
 	le.drive(in) // returns with le.mu unlocked
 }
 
+// step feeds one input to the machine, with the time now, and handles its
+// events. le.mu must be held.
+func (le *LeaderElector) step(in core.Input) core.Output {
+	in.Now = time.Now()
+	if in.Kind == core.InputWatch && in.Version == le.d.watchVer {
+		le.clearWatch() // a watch fires once
+	}
+	out := le.m.Step(in)
+	le.handleEvents(out.Events, in.Now)
+	return out
+}
+
 // drive steps the machine and does what it asks until it asks to wait or
 // stops. It is called with le.mu held and returns with it released; the
 // lock is not held during lock calls.
 func (le *LeaderElector) drive(in core.Input) {
 	for {
-		in.Now = time.Now()
-		if in.Kind == core.InputWatch && in.Version == le.d.watchVer {
-			le.clearWatch() // a watch fires once
-		}
-		out := le.m.Step(in)
-		le.handleEvents(out.Events, in.Now)
-		if len(le.d.inbox) > 0 {
-			in = le.d.inbox[0]
-			le.d.inbox = le.d.inbox[1:]
-			continue
-		}
+		out := le.step(in)
 		a := out.Action
 		switch a.Op {
 		case core.OpWait:
-			le.arm(a, in.Now)
+			le.arm(a, time.Now())
 			le.d.busy = false
 			le.mu.Unlock()
 			return
@@ -110,6 +119,12 @@ func (le *LeaderElector) drive(in core.Input) {
 			le.mu.Unlock()
 			return
 		}
+		if until := le.m.LeaderUntil(); !until.IsZero() {
+			// Tick when the leader's authority ends, even if the call
+			// has not returned by then.
+			le.d.timer.Reset(time.Until(until))
+		}
+		le.d.callOp, le.d.callStart = a.Op, time.Now()
 		le.mu.Unlock()
 		in = le.call(a)
 		le.mu.Lock()
@@ -226,6 +241,5 @@ func (le *LeaderElector) finish() {
 	le.d.timer.Stop()
 	le.clearWatch()
 	le.d.busy = false
-	le.d.inbox = nil
 	le.cb.push(callback{kind: cbFinished})
 }

@@ -493,11 +493,17 @@ func (h *hangingLock) Update(ctx context.Context, r core.Record, v core.Version)
 	return h.Lock.Update(ctx, r, v)
 }
 
-func TestCheckFailsPastDeadline(t *testing.T) {
+// A lock that ignores its context and hangs must not keep a leader's
+// work running past its authority: stop closes and OnStoppedLeading runs
+// at the renew deadline while the call is still in flight, and Check
+// reports the hung call.
+func TestHungLockStepsDownAtDeadline(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
+		j := newJournal(t)
 		store := mem.NewStore()
 		h := &hangingLock{Lock: store.Lock("a"), hang: make(chan struct{})}
-		le, err := NewLeaderElector(LeaderElectionConfig{Lock: h, LeaseDuration: lease, RenewDeadline: renew, RetryPeriod: retry})
+		le, err := NewLeaderElector(LeaderElectionConfig{Lock: h, LeaseDuration: lease, RenewDeadline: renew, RetryPeriod: retry,
+			Callbacks: j.callbacks("a")})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -514,13 +520,19 @@ func TestCheckFailsPastDeadline(t *testing.T) {
 		h.mu.Lock()
 		h.hanging = true
 		h.mu.Unlock()
-		time.Sleep(renew + time.Second)
+		renewedAt := time.Now().Truncate(retry) // the last renewal began on a RetryPeriod boundary
+		time.Sleep(renew)                       // past the deadline, the next renewal hanging
 		synctest.Wait()
 		if le.IsLeader() {
 			t.Error("IsLeader() true past the renew deadline")
 		}
-		if err := le.Check(); !errors.Is(err, ErrPastDeadline) {
-			t.Errorf("Check past the deadline = %v, want ErrPastDeadline", err)
+		if diff := cmp.Diff([]string{"a sees a", "a started", "a stopped"}, j.snapshot()); diff != "" {
+			t.Errorf("callbacks while the call hangs (-want +got):\n%s", diff)
+		}
+		time.Sleep(renewedAt.Add(2 * renew).Sub(time.Now()))
+		synctest.Wait()
+		if err := le.Check(); err == nil || !strings.Contains(err.Error(), "has not returned") {
+			t.Errorf("Check with a call hung past RenewDeadline = %v, want it reported", err)
 		}
 		h.mu.Lock()
 		h.hanging = false
