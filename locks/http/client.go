@@ -41,6 +41,7 @@ type Lock struct {
 	probe     bool
 
 	gate       probeGate   // runs the probe once before the first write
+	early      atomic.Bool // the probe was started ahead of the first write
 	noLongPoll atomic.Bool // the store answered a long-poll at once: do not watch
 
 	testHookWatchDone func() // called when a watch goroutine ends

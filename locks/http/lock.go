@@ -21,7 +21,9 @@ const nonceField = "writeNonce"
 // Get reads the record and its version (the ETag). It returns an error
 // wrapping core.ErrNotFound when the store answers 404.
 //
-// A read needs no trust in the store, so Get does not wait for the probe.
+// A read needs no trust in the store, so Get does not wait for the probe;
+// the first read that the store answers starts it in the background, so
+// that it is done before the first write (often the takeover) needs it.
 func (l *Lock) Get(ctx context.Context) (core.Record, core.Version, error) {
 	resp, err := l.send(ctx, http.MethodGet, l.url, nil, 0)
 	if err != nil {
@@ -29,8 +31,10 @@ func (l *Lock) Get(ctx context.Context) (core.Record, core.Version, error) {
 	}
 	switch resp.code {
 	case http.StatusOK:
+		l.probeEarly()
 		return l.decode(http.MethodGet, l.url, resp)
 	case http.StatusNotFound:
+		l.probeEarly()
 		return core.Record{}, "", fmt.Errorf("httplock: GET %s: 404: %w", l.describe, core.ErrNotFound)
 	}
 	return core.Record{}, "", unexpected(http.MethodGet, l.describe, resp, "want 200 or 404")

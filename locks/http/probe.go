@@ -23,6 +23,22 @@ type probeGate struct {
 
 func (g *probeGate) init() { g.sem = make(chan struct{}, 1) }
 
+// probeEarly starts the probe in the background, once, when the store has
+// answered a read: a standby candidate's first write is usually the
+// takeover itself, which must not wait for the probe's round trips. The
+// write still waits for the probe (ready) if it has not finished, and runs
+// it again if it failed for a passing reason.
+func (l *Lock) probeEarly() {
+	if !l.probe || !l.early.CompareAndSwap(false, true) {
+		return
+	}
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 8*l.timeout)
+		defer cancel()
+		_ = l.ready(ctx) // a failure is kept, or retried by the first write
+	}()
+}
+
 // ready returns nil once the store has passed the probe, running it if
 // needed; it returns at once when the Lock was made WithoutProbe.
 func (l *Lock) ready(ctx context.Context) error {
