@@ -15,8 +15,10 @@
 # (and possible) and runs on 127.0.0.1:$ETCD_PORT (default 22379) with its
 # data under bench/out; it is stopped at the end.
 #
-# Env: ETCD_PORT, BENCH_LOCK_DIR (directory for the file lock's temp dirs,
-# default bench/out/tmp), RESULTS (default bench/RESULTS.md).
+# Env: ETCD_PORT, BENCH_LOCK_DIR (directory for the file lock's temp dirs;
+# default a tmpfs, /dev/shm, as the README recommends for single-host HA
+# (/run/lock): a disk adds the fsync of each term change to every takeover;
+# bench/out/tmp where /dev/shm is not tmpfs), RESULTS (default bench/RESULTS.md).
 set -uo pipefail
 MODE=${1:-full}
 case $MODE in full | quick) ;; *) echo "usage: $0 full|quick" >&2; exit 2 ;; esac
@@ -25,7 +27,9 @@ B=$root/bench
 OUT=$B/out
 BIN=$OUT/bin
 L=$OUT/logs
-LOCKDIR=${BENCH_LOCK_DIR:-$OUT/tmp}
+DEFAULT_LOCKDIR=$OUT/tmp
+if [ "$(df -T /dev/shm 2>/dev/null | awk 'NR==2{print $2}')" = tmpfs ]; then DEFAULT_LOCKDIR=/dev/shm/leaderelection-bench; fi
+LOCKDIR=${BENCH_LOCK_DIR:-$DEFAULT_LOCKDIR}
 RESULTS=${RESULTS:-$B/RESULTS.md}
 ETCD_PORT=${ETCD_PORT:-22379}
 EP=127.0.0.1:$ETCD_PORT
