@@ -16,23 +16,24 @@
 // record, write this record with this precondition, wait until a time, or
 // done) and the Events that happened (started leading in a term, stopped
 // leading and why, a new leader observed). A driver is a loop that does
-// what the Action says and feeds back the result:
+// what the Action says and feeds back the result (now() is the caller's
+// clock, e.g. time.Now):
 //
 //	m, err := core.NewMachine(cfg)
-//	out := m.Step(core.Input{Kind: core.InputTick, Now: time.Now()})
+//	out := m.Step(core.Input{Kind: core.InputTick, Now: now()})
 //	for {
 //		deliver(out.Events) // in order, before the next Step
 //		ctx, cancel := context.WithDeadline(ctx, out.Action.Deadline)
 //		switch a := out.Action; a.Op {
 //		case core.OpWait: // sleep until a.Until (and watch a.Version if the Lock is a core.Watcher)
 //			sleepUntil(a.Until)
-//			out = m.Step(core.Input{Kind: core.InputTick, Now: time.Now()})
+//			out = m.Step(core.Input{Kind: core.InputTick, Now: now()})
 //		case core.OpGet:
 //			r, v, err := lock.Get(ctx)
-//			out = m.Step(core.Input{Kind: core.InputGot, Now: time.Now(), Record: r, Version: v, Err: err})
+//			out = m.Step(core.Input{Kind: core.InputGot, Now: now(), Record: r, Version: v, Err: err})
 //		case core.OpCreate, core.OpUpdate: // Create(ctx, a.Record) or Update(ctx, a.Record, a.Version)
 //			v, err := write(ctx, a)
-//			out = m.Step(core.Input{Kind: core.InputWritten, Now: time.Now(), Version: v, Err: err})
+//			out = m.Step(core.Input{Kind: core.InputWritten, Now: now(), Version: v, Err: err})
 //		case core.OpDone:
 //			return
 //		}
