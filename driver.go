@@ -21,6 +21,7 @@ import (
 type driverState struct {
 	ctx       context.Context // for lock calls: the run's values, never its cancellation
 	busy      bool            // some goroutine is driving: it is in a lock call
+	now       time.Time       // the time of the latest input stepped
 	callOp    core.Op         // the call in flight while busy
 	callStart time.Time       // and when it started
 	timer     *time.Timer
@@ -89,15 +90,19 @@ func (le *LeaderElector) deliver(in core.Input) {
 	le.drive(in) // returns with le.mu unlocked
 }
 
-// step feeds one input to the machine, with the time now, and handles its
-// events. le.mu must be held.
+// step feeds one input to the machine, with the time it happened (read
+// now unless the input carries it), and handles its events. le.mu must be
+// held.
 func (le *LeaderElector) step(in core.Input) core.Output {
-	in.Now = time.Now()
+	if in.Now.IsZero() {
+		in.Now = time.Now()
+	}
 	if in.Kind == core.InputWatch && in.Version == le.d.watchVer {
 		le.clearWatch() // a watch fires once
 	}
 	out := le.m.Step(in)
 	le.handleEvents(out.Events, in.Now)
+	le.d.now = in.Now
 	return out
 }
 
@@ -110,7 +115,7 @@ func (le *LeaderElector) drive(in core.Input) {
 		a := out.Action
 		switch a.Op {
 		case core.OpWait:
-			le.arm(a, time.Now())
+			le.arm(a, le.d.now)
 			le.d.busy = false
 			le.mu.Unlock()
 			return
@@ -122,9 +127,9 @@ func (le *LeaderElector) drive(in core.Input) {
 		if until := le.m.LeaderUntil(); !until.IsZero() {
 			// Tick when the leader's authority ends, even if the call
 			// has not returned by then.
-			le.d.timer.Reset(time.Until(until))
+			le.d.timer.Reset(until.Sub(le.d.now))
 		}
-		le.d.callOp, le.d.callStart = a.Op, time.Now()
+		le.d.callOp, le.d.callStart = a.Op, le.d.now // the machine times the call from this instant too
 		le.mu.Unlock()
 		in = le.call(a)
 		le.mu.Lock()
@@ -162,7 +167,7 @@ func (le *LeaderElector) call(a core.Action) core.Input {
 	ctx, cancel := context.WithDeadline(le.d.ctx, a.Deadline)
 	defer cancel()
 	lock := le.cfg.Lock
-	start := time.Now()
+	start := le.d.callStart // read under le.mu before the call; only this goroutine writes it while busy
 	var in core.Input
 	switch a.Op {
 	case core.OpGet:
@@ -175,12 +180,13 @@ func (le *LeaderElector) call(a core.Action) core.Input {
 		ver, err := lock.Update(ctx, a.Record, a.Version)
 		in = core.Input{Kind: core.InputWritten, Version: ver, Err: err}
 	}
+	in.Now = time.Now() // the one clock read of the result
 	err := in.Err
 	if err != nil && (errors.Is(err, core.ErrNotFound) || errors.Is(err, core.ErrConflict)) {
 		err = nil // an answer, not a failure
 	}
 	if a.Op != core.OpGet && a.Record.HolderIdentity == le.id && le.cfg.Metrics != nil {
-		le.cfg.Metrics.ObserveRenew(le.name, time.Since(start), in.Err)
+		le.cfg.Metrics.ObserveRenew(le.name, in.Now.Sub(start), in.Err)
 	}
 	if err != nil && le.cfg.Logger != nil {
 		le.cfg.Logger.Warn("lock call failed", "election", le.name, "op", a.Op.String(), "error", err)
