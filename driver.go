@@ -101,7 +101,7 @@ func (le *LeaderElector) step(in core.Input) core.Output {
 		le.clearWatch() // a watch fires once
 	}
 	out := le.m.Step(in)
-	le.handleEvents(out.Events, in.Now)
+	le.handleEvents(out.Events)
 	le.d.now = in.Now
 	return out
 }
@@ -203,7 +203,7 @@ func (le *LeaderElector) call(a core.Action) core.Input {
 
 // handleEvents turns the machine's events into callbacks, logs and
 // metrics, in order.
-func (le *LeaderElector) handleEvents(evs []core.Event, now time.Time) {
+func (le *LeaderElector) handleEvents(evs []core.Event) {
 	for _, e := range evs {
 		switch e.Kind {
 		case core.EventStartedLeading:
