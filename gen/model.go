@@ -95,12 +95,6 @@ type method struct {
 	err       int        // result index of the error: the last
 }
 
-// isOption reports whether parameter i is an option that gets its zero
-// value (or nothing, when it is the variadic one).
-func (m *method) isOption(i int) bool {
-	return !(m.ctx && i == 0) && i != m.key && (m.role == roleGet || i != m.value) && i != m.old
-}
-
 // model is everything the emitters need, checked and sorted.
 type model struct {
 	pkg   *types.Package

@@ -343,15 +343,3 @@ func gone(t *testing.T, pid int) <-chan time.Time {
 	}()
 	return ch
 }
-
-// waitGone waits for process pid to end, and returns when it did.
-func waitGone(t *testing.T, what string, pid int, within time.Duration) time.Time {
-	t.Helper()
-	select {
-	case at := <-gone(t, pid):
-		return at
-	case <-time.After(within):
-		t.Fatalf("%s (pid %d) still runs after %v", what, pid, within)
-	}
-	return time.Time{}
-}

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"log/slog"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -76,6 +75,3 @@ func cmdEnv(env []string, id, lock string) []string {
 	}
 	return append(out, "ELECT_ID="+id, "ELECT_LOCK="+lock)
 }
-
-// termEnv is the ELECT_TERM entry for term.
-func termEnv(term int64) string { return "ELECT_TERM=" + strconv.FormatInt(term, 10) }

@@ -109,3 +109,6 @@ var (
 	passSignals []os.Signal
 	contSignal  []os.Signal
 )
+
+// termEnv is the ELECT_TERM entry for term.
+func termEnv(term int64) string { return "ELECT_TERM=" + strconv.FormatInt(term, 10) }
