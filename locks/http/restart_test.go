@@ -111,7 +111,9 @@ func TestRestartWithData(t *testing.T) {
 	if e3 := h.Get("Etag"); e3 == e1 || e3 == e2 || strings.Split(e3, "-")[0] == strings.Split(e2, "-")[0] {
 		t.Errorf("ETag after the restart %s; want a new epoch (earlier %s, %s)", e3, e1, e2)
 	}
-	code, h, _ = do(t, "GET", u2+"team/app", "")
+	if code, h, _ = do(t, "GET", u2+"team/app", ""); code != 200 {
+		t.Fatalf("GET before DELETE: %d; want 200", code)
+	}
 	if code, _, _ = do(t, "DELETE", u2+"team/app", "", "If-Match", h.Get("Etag")); code != 204 {
 		t.Fatalf("DELETE: %d", code)
 	}
